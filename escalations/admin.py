@@ -1,0 +1,93 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseForbidden
+from django_fsm.admin import FSMAdminMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from escalations import services
+from escalations.forms import TRANSITION_FORMS
+from escalations.models import Account, EscalationCriterion, Severity, Ticket, Tier
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """History is viewable, never written back: a revert would bypass the state machine and the audit trail."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            return HttpResponseForbidden("Reverting to an old version is disabled; change the record through the desk.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CriterionInline(admin.TabularInline):
+    model = EscalationCriterion
+    extra = 1
+    fields = ["position", "text", "is_active"]
+
+
+@admin.register(Tier)
+class TierAdmin(AuditedAdmin):
+    list_display = [
+        "label",
+        "name",
+        "team",
+        "first_response_sla",
+        "resolution_target",
+        "escalate_at_percent",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+    inlines = [CriterionInline]
+
+
+@admin.register(Severity)
+class SeverityAdmin(AuditedAdmin):
+    list_display = ["code", "sev_label", "description", "route_to", "notification_channel", "customer_update_cadence"]
+    list_select_related = ["route_to"]
+
+
+@admin.register(Account)
+class AccountAdmin(AuditedAdmin):
+    list_display = ["name", "tier", "arr", "health_score", "primary_contact"]
+    list_filter = ["tier"]
+    search_fields = ["name", "primary_contact"]
+
+
+@admin.register(EscalationCriterion)
+class EscalationCriterionAdmin(AuditedAdmin):
+    list_display = ["text", "tier", "position", "is_active"]
+    list_filter = ["tier", "is_active"]
+    list_select_related = ["tier"]
+
+
+@admin.register(Ticket)
+class TicketAdmin(FSMAdminMixin, AuditedAdmin):
+    """Tickets are read-only here; the only changes offered are transitions, and they go through the services."""
+
+    fsm_fields = ["status"]
+    fsm_forms = TRANSITION_FORMS
+    list_display = ["reference", "title", "account", "severity", "tier", "status", "primary_owner", "resolution_due"]
+    list_filter = ["status", "severity", "tier"]
+    list_select_related = ["account", "severity", "tier", "primary_owner"]
+    search_fields = ["title", "account__name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Fields are read-only: saving the change form writes nothing."""
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+        service = services.TICKET_TRANSITIONS[transition_name]
+        try:
+            service(ticket=obj, by=request.user, **(kwargs or {"reason": "Done from the admin"}))
+        except (PermissionDenied, ValidationError, services.TicketConflict) as error:
+            self.message_user(request, "; ".join(getattr(error, "messages", [str(error)])), level=messages.ERROR)
+            return False
+        self.message_user(request, f"{obj.reference}: {transition_name} done.", level=messages.SUCCESS)
+        return True

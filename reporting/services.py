@@ -1,0 +1,1 @@
+"""Business actions of this app; none yet."""

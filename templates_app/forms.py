@@ -1,0 +1,1 @@
+"""Forms of this app; none yet."""

@@ -1,0 +1,143 @@
+import pytest
+from django.urls import reverse
+
+from escalations import services
+from escalations.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _transition_url(ticket: Ticket, name: str) -> str:
+    return reverse("escalations:ticket_transition", args=[ticket.number, name])
+
+
+def test_the_queue_lists_my_open_tickets_soonest_deadline_first(client, desk):
+    later = desk.open_ticket(title="Later")
+    sooner = desk.open_ticket(title="Sooner", severity=desk.p2)
+    desk.l1_agent.groups.add(desk.l2.team)
+    client.force_login(desk.l1_agent)
+    response = client.get(reverse("escalations:queue") + "?scope=team")
+    titles = [ticket.title for ticket in response.context["page"]]
+    assert titles == [sooner.title, later.title]
+
+
+def test_the_queue_costs_a_fixed_number_of_queries(client, desk, django_assert_max_num_queries):
+    for index in range(30):
+        services.ticket_assign(ticket=desk.open_ticket(title=f"Ticket {index}"), by=desk.manager, owner=desk.l1_agent)
+    client.force_login(desk.l1_agent)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("escalations:queue"))
+    assert len(response.context["page"]) == 30
+
+
+def test_agents_do_not_get_the_all_tickets_queue(client, desk):
+    desk.open_ticket(severity=desk.p0)
+    client.force_login(desk.l1_agent)
+    response = client.get(reverse("escalations:queue") + "?scope=all")
+    assert response.context["scope"] == "mine"
+    assert list(response.context["page"]) == []
+
+
+def test_the_ticket_page_shows_the_timeline_and_only_allowed_actions(client, desk, django_assert_max_num_queries):
+    ticket = desk.open_ticket()
+    services.ticket_assign(ticket=ticket, by=desk.manager, owner=desk.l1_agent, reason="Alice knows SSO")
+    client.force_login(desk.l1_agent)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("escalations:ticket", args=[ticket.number]))
+    assert [t.name for t in response.context["transitions"]] == ["acknowledge", "escalate"]
+    assert "Alice knows SSO" in response.content.decode()
+    assert response.context["timeline"][0].actor == desk.manager.username
+
+
+def test_an_agent_escalates_through_the_form(client, desk):
+    ticket = services.ticket_acknowledge(
+        ticket=services.ticket_assign(ticket=desk.open_ticket(), by=desk.manager, owner=desk.l1_agent), by=desk.l1_agent
+    )
+    client.force_login(desk.l1_agent)
+    response = client.post(
+        _transition_url(ticket, "escalate"),
+        {"to_tier": desk.l2.pk, "reason": "Needs backend access", "seen_status": "in_progress"},
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.tier, ticket.status) == (desk.l2, Ticket.Status.ASSIGNED)
+
+
+def test_the_form_names_what_is_missing_and_saves_nothing(client, desk):
+    ticket = services.ticket_acknowledge(
+        ticket=services.ticket_assign(ticket=desk.open_ticket(), by=desk.manager, owner=desk.l1_agent), by=desk.l1_agent
+    )
+    client.force_login(desk.l1_agent)
+    response = client.post(
+        _transition_url(ticket, "escalate"), {"to_tier": desk.l1.pk, "reason": "", "seen_status": "in_progress"}
+    )
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    response = client.post(
+        _transition_url(ticket, "escalate"), {"to_tier": desk.l1.pk, "reason": "x", "seen_status": "in_progress"}
+    )
+    assert "Escalation goes up" in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).tier == desk.l1
+
+
+def test_a_form_rendered_before_someone_else_acted_is_refused(client, desk):
+    ticket = services.ticket_assign(ticket=desk.open_ticket(), by=desk.manager, owner=desk.l1_agent)
+    client.force_login(desk.l1_agent)
+    response = client.post(_transition_url(ticket, "acknowledge"), {"seen_status": "new"}, follow=True)
+    assert "changed by someone else" in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.ASSIGNED
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_people_outside_the_tier_are_forbidden_to_act(client, desk, method):
+    ticket = services.ticket_assign(ticket=desk.open_ticket(), by=desk.manager, owner=desk.l1_agent)
+    client.force_login(desk.l2_agent)
+    response = getattr(client, method)(_transition_url(ticket, "acknowledge"), {"seen_status": "assigned"})
+    assert response.status_code == 403
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.ASSIGNED
+
+
+def test_an_unknown_ticket_or_action_is_not_found(client, desk):
+    ticket = desk.open_ticket()
+    client.force_login(desk.manager)
+    assert client.get(reverse("escalations:ticket", args=[99])).status_code == 404
+    assert client.get(f"/tickets/SUP-{ticket.number}/delete/").status_code == 404
+
+
+def test_people_without_a_role_cannot_read_tickets(client, desk):
+    ticket = desk.open_ticket()
+    client.force_login(desk.outsider)
+    assert client.get(reverse("escalations:ticket", args=[ticket.number])).status_code == 404
+
+
+def test_an_agent_opens_a_ticket_from_a_phone_call(client, desk):
+    client.force_login(desk.l1_agent)
+    response = client.post(
+        reverse("escalations:ticket_create"),
+        {
+            "title": "Checkout <b>down</b>",
+            "account": desk.acme.pk,
+            "requester": "jane@acme.com",
+            "category": "performance",
+            "severity": desk.p1.pk,
+            "description": "Since 09:00",
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response.url == reverse("escalations:ticket", args=[ticket.number])
+    assert ticket.tier == desk.l3 and ticket.created_by == desk.l1_agent
+    page = client.get(response.url).content.decode()
+    assert "Checkout &lt;b&gt;down&lt;/b&gt;" in page
+
+
+def test_a_bad_ticket_form_saves_nothing(client, desk):
+    client.force_login(desk.l1_agent)
+    response = client.post(reverse("escalations:ticket_create"), {"title": "", "account": 999, "category": "nope"})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) >= {"title", "account", "category", "severity"}
+    assert not Ticket.objects.exists()
+
+
+def test_outsiders_cannot_open_tickets(client, desk):
+    client.force_login(desk.outsider)
+    assert client.get(reverse("escalations:ticket_create")).status_code == 403
