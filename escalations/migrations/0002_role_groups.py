@@ -17,10 +17,15 @@ ROLES = {"Agents": {"escalations": AGENT}, "Managers": {"escalations": MANAGER},
 
 
 def create_roles(apps, schema_editor):
+    # Permissions are normally created after all migrations ran; the grants below need them now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, verbosity=0)
         app_config.models_module = None
+    grant_roles(apps)
+
+
+def grant_roles(apps):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, grants in ROLES.items():

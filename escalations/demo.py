@@ -1,0 +1,195 @@
+"""Demo people, accounts and tickets in every state, created through the services so they carry history.
+
+Running it again creates nothing new: people and accounts are looked up by name, tickets by title.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from escalations import roles, services
+from escalations.models import Account, Severity, Ticket, Tier
+
+DEMO_PASSWORD = "demo-desk-2026"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    role: str
+    tier_level: int | None = None
+    is_staff: bool = False
+
+
+PEOPLE = [
+    DemoPerson("agent.l1", roles.AGENTS, 1),
+    DemoPerson("agent.l2", roles.AGENTS, 2),
+    DemoPerson("engineer.l3", roles.AGENTS, 3),
+    DemoPerson("manager", roles.MANAGERS),
+    DemoPerson("manager2", roles.MANAGERS),
+    DemoPerson("admin", roles.ADMINS, is_staff=True),
+]
+
+ACCOUNTS = [
+    ("Acme Corp", Account.AccountTier.ENTERPRISE, 120_000, 72, "jane@acme.com"),
+    ("Umbrella Health", Account.AccountTier.ENTERPRISE, 340_000, 58, "it-ops@umbrella.example"),
+    ("Globex", Account.AccountTier.PREMIUM, 48_000, 85, "hank@globex.example"),
+    ("Stark Logistics", Account.AccountTier.PREMIUM, 36_000, 91, "pepper@stark.example"),
+    ("Initech", Account.AccountTier.STANDARD, 6_000, 64, "bill@initech.example"),
+    ("Wayne Retail", Account.AccountTier.STANDARD, 9_500, 80, "alfred@wayne.example"),
+]
+
+# title, account, category, severity, hours ago, the steps after opening
+TICKETS = [
+    ("Password reset email never arrives", "Initech", "account", "P3", 1, []),
+    ("How do I export invoices as CSV?", "Wayne Retail", "how_to", "P3", 2, ["assign"]),
+    (
+        "SSO login fails intermittently with SAML assertion error",
+        "Acme Corp",
+        "authentication",
+        "P3",
+        5,
+        ["assign", "acknowledge"],
+    ),
+    (
+        "Webhook deliveries delayed by 20 minutes",
+        "Globex",
+        "integration",
+        "P3",
+        20,
+        ["assign", "acknowledge", "escalate"],
+    ),
+    (
+        "Report totals differ from the dashboard",
+        "Stark Logistics",
+        "data",
+        "P3",
+        26,
+        ["assign", "acknowledge", "escalate", "acknowledge"],
+    ),
+    (
+        "Bulk import rejects files over 10 MB",
+        "Wayne Retail",
+        "bug",
+        "P3",
+        30,
+        ["assign", "acknowledge", "wait_on_customer"],
+    ),
+    ("Checkout API returns 500 for EU customers", "Umbrella Health", "performance", "P1", 1, []),
+    ("All dashboards down after deploy", "Acme Corp", "performance", "P0", 3, ["assign", "acknowledge"]),
+    ("Duplicate charges on annual renewal", "Globex", "billing", "P2", 6, ["assign", "acknowledge", "escalate"]),
+    (
+        "Data export missing last week's records",
+        "Umbrella Health",
+        "data",
+        "P2",
+        50,
+        ["assign", "acknowledge", "resolve"],
+    ),
+    (
+        "Audit log shows logins from unknown IP",
+        "Stark Logistics",
+        "security",
+        "P2",
+        70,
+        ["assign", "acknowledge", "resolve", "close"],
+    ),
+    ("Scheduled reports sent twice", "Initech", "bug", "P3", 90, ["assign", "acknowledge", "resolve", "reopen"]),
+    (
+        "Custom domain certificate renewal stuck",
+        "Acme Corp",
+        "integration",
+        "P3",
+        40,
+        ["assign", "acknowledge", "escalate", "acknowledge", "escalate", "acknowledge", "deescalate"],
+    ),
+]
+
+
+def seed_demo() -> dict[str, int]:
+    """Create what is missing and return how many people, accounts and tickets were added."""
+    with transaction.atomic():
+        people = _seed_people()
+        accounts = _seed_accounts()
+        tickets = _seed_tickets()
+    return {"people": people, "accounts": accounts, "tickets": tickets}
+
+
+def _seed_people() -> int:
+    User = get_user_model()
+    tiers = {tier.level: tier for tier in Tier.objects.select_related("team")}
+    added = 0
+    for person in PEOPLE:
+        user, created = User.objects.get_or_create(
+            username=person.username, defaults={"email": f"{person.username}@desk.example"}
+        )
+        if not created:
+            continue
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = person.is_staff
+        user.save()
+        user.groups.add(Group.objects.get(name=person.role))
+        if person.tier_level in tiers:
+            user.groups.add(tiers[person.tier_level].team)
+        added += 1
+    return added
+
+
+def _seed_accounts() -> int:
+    added = 0
+    for name, tier, arr, health, contact in ACCOUNTS:
+        _, created = Account.objects.get_or_create(
+            name=name, defaults={"tier": tier, "arr": arr, "health_score": health, "primary_contact": contact}
+        )
+        added += created
+    return added
+
+
+def _seed_tickets() -> int:
+    User = get_user_model()
+    manager = User.objects.get(username="manager")
+    added = 0
+    for title, account_name, category, severity_code, hours_ago, steps in TICKETS:
+        if Ticket.objects.filter(title=title).exists():
+            continue
+        account = Account.objects.get(name=account_name)
+        ticket = services.ticket_create(
+            by=manager,
+            title=title,
+            description=f"{account.primary_contact} reported: {title.lower()}.",
+            account=account,
+            category=category,
+            severity=Severity.objects.get(code=severity_code),
+            requester=account.primary_contact,
+            created_at=timezone.now() - timedelta(hours=hours_ago),
+        )
+        for step in steps:
+            _apply_step(ticket, step, manager)
+        added += 1
+    return added
+
+
+def _agent_of(tier: Tier):
+    return get_user_model().objects.filter(groups=tier.team, is_active=True).order_by("username").first()
+
+
+def _apply_step(ticket: Ticket, step: str, manager) -> None:
+    agent = _agent_of(ticket.tier) or manager
+    if step == "assign":
+        services.ticket_assign(ticket=ticket, by=manager, owner=agent)
+    elif step in ("escalate", "deescalate"):
+        move = 1 if step == "escalate" else -1
+        to_tier = Tier.objects.get(level=ticket.tier.level + move)
+        service = services.ticket_escalate if step == "escalate" else services.ticket_deescalate
+        reason = (
+            "Needs the next tier's access and expertise"
+            if move > 0
+            else "Fix deployed; monitoring returns to a lower tier"
+        )
+        service(ticket=ticket, by=agent, to_tier=to_tier, reason=reason)
+    else:
+        services.TICKET_TRANSITIONS[step](ticket=ticket, by=agent, reason=f"Demo: {step.replace('_', ' ')}")
