@@ -4,7 +4,6 @@ The file format is the "Escalation Workflow Configuration" block of seed 002, pl
 (`escalate_at`, `active`, `customer_update_cadence`) so an export carries the whole state.
 """
 
-import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,16 +16,13 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.db.models import Prefetch
 
+from escalations.durations import format_duration, parse_duration
 from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_escalation_config.yaml")
 DEFAULT_ESCALATE_AT = 75
 MAX_LEVEL = 32767
 YAML_WIDTH = 4096
-DURATION_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-DURATION_PATTERN = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-DURATION_HINT = "use d, h, m and s in that order, e.g. 30m, 4h, 2d or 1h30m"
-MAX_DURATION = timedelta(days=365)
 
 TIER_NAME_MAX_LENGTH = Tier._meta.get_field("name").max_length
 TEAM_NAME_MAX_LENGTH = Group._meta.get_field("name").max_length
@@ -80,30 +76,6 @@ class EscalationConfigInvalid(ValueError):
     def __init__(self, errors: list[str]):
         self.errors = errors
         super().__init__("\n".join(["The escalation config is invalid; nothing was imported:", *errors]))
-
-
-def parse_duration(text: object) -> timedelta:
-    """Read `30m`, `4h`, `2d`, `1h30m` or `45s`; raise ValueError unless it is a positive duration of at most a year."""
-    match = DURATION_PATTERN.fullmatch(text) if isinstance(text, str) and text else None
-    if not match:
-        raise ValueError(f"{text!r} is not a duration ({DURATION_HINT})")
-    seconds = sum(int(amount or 0) * size for amount, (_, size) in zip(match.groups(), DURATION_UNITS, strict=True))
-    if not 0 < seconds <= MAX_DURATION.total_seconds():
-        raise ValueError(f"{text!r} is not a duration between 1s and {format_duration(MAX_DURATION)}")
-    return timedelta(seconds=seconds)
-
-
-def format_duration(duration: timedelta) -> str:
-    """The canonical spelling in hours at most, as support teams say SLAs: 1 day → `24h`, 90 minutes → `1h30m`."""
-    if duration <= timedelta(0) or duration.microseconds:
-        raise ValueError(f"{duration} is not a positive whole number of seconds")
-    remaining = duration // timedelta(seconds=1)
-    parts = []
-    for unit, size in DURATION_UNITS[1:]:
-        amount, remaining = divmod(remaining, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return "".join(parts)
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -43,69 +43,98 @@ ACCOUNTS = [
     ("Wayne Retail", Account.AccountTier.STANDARD, 9_500, 80, "alfred@wayne.example"),
 ]
 
-# title, account, category, severity, hours ago, the steps after opening
+
+@dataclass(frozen=True)
+class DemoTicket:
+    title: str
+    account: str
+    category: str
+    severity: str
+    age: timedelta
+    steps: tuple[str, ...] = ()
+
+
+UP_AND_BACK = ("assign", "acknowledge", "escalate", "acknowledge", "escalate", "acknowledge", "deescalate")
 TICKETS = [
-    ("Password reset email never arrives", "Initech", "account", "P3", 1, []),
-    ("How do I export invoices as CSV?", "Wayne Retail", "how_to", "P3", 2, ["assign"]),
-    (
+    DemoTicket("Password reset email never arrives", "Initech", "account", "P3", timedelta(hours=1)),
+    DemoTicket("How do I export invoices as CSV?", "Wayne Retail", "how_to", "P3", timedelta(hours=3.5), ("assign",)),
+    DemoTicket(
         "SSO login fails intermittently with SAML assertion error",
         "Acme Corp",
         "authentication",
         "P3",
-        5,
-        ["assign", "acknowledge"],
+        timedelta(hours=5),
+        ("assign", "acknowledge"),
     ),
-    (
+    DemoTicket(
         "Webhook deliveries delayed by 20 minutes",
         "Globex",
         "integration",
         "P3",
-        20,
-        ["assign", "acknowledge", "escalate"],
+        timedelta(hours=7),
+        ("assign", "acknowledge", "escalate"),
     ),
-    (
+    DemoTicket(
         "Report totals differ from the dashboard",
         "Stark Logistics",
         "data",
         "P3",
-        26,
-        ["assign", "acknowledge", "escalate", "acknowledge"],
+        timedelta(hours=3),
+        ("assign", "acknowledge", "escalate", "acknowledge"),
     ),
-    (
+    DemoTicket(
         "Bulk import rejects files over 10 MB",
         "Wayne Retail",
         "bug",
         "P3",
-        30,
-        ["assign", "acknowledge", "wait_on_customer"],
+        timedelta(hours=12),
+        ("assign", "acknowledge", "wait_on_customer"),
     ),
-    ("Checkout API returns 500 for EU customers", "Umbrella Health", "performance", "P1", 1, []),
-    ("All dashboards down after deploy", "Acme Corp", "performance", "P0", 3, ["assign", "acknowledge"]),
-    ("Duplicate charges on annual renewal", "Globex", "billing", "P2", 6, ["assign", "acknowledge", "escalate"]),
-    (
+    DemoTicket(
+        "Checkout API returns 500 for EU customers", "Umbrella Health", "performance", "P1", timedelta(minutes=35)
+    ),
+    DemoTicket(
+        "All dashboards down after deploy",
+        "Acme Corp",
+        "performance",
+        "P0",
+        timedelta(hours=2),
+        ("assign", "acknowledge"),
+    ),
+    DemoTicket(
+        "Duplicate charges on annual renewal",
+        "Globex",
+        "billing",
+        "P2",
+        timedelta(hours=1.5),
+        ("assign", "acknowledge", "escalate"),
+    ),
+    DemoTicket(
         "Data export missing last week's records",
         "Umbrella Health",
         "data",
         "P2",
-        50,
-        ["assign", "acknowledge", "resolve"],
+        timedelta(hours=6),
+        ("assign", "acknowledge", "resolve"),
     ),
-    (
+    DemoTicket(
         "Audit log shows logins from unknown IP",
         "Stark Logistics",
         "security",
         "P2",
-        70,
-        ["assign", "acknowledge", "resolve", "close"],
+        timedelta(days=3),
+        ("assign", "acknowledge", "resolve", "close"),
     ),
-    ("Scheduled reports sent twice", "Initech", "bug", "P3", 90, ["assign", "acknowledge", "resolve", "reopen"]),
-    (
-        "Custom domain certificate renewal stuck",
-        "Acme Corp",
-        "integration",
+    DemoTicket(
+        "Scheduled reports sent twice",
+        "Initech",
+        "bug",
         "P3",
-        40,
-        ["assign", "acknowledge", "escalate", "acknowledge", "escalate", "acknowledge", "deescalate"],
+        timedelta(days=4),
+        ("assign", "acknowledge", "resolve", "reopen"),
+    ),
+    DemoTicket(
+        "Custom domain certificate renewal stuck", "Acme Corp", "integration", "P3", timedelta(hours=6), UP_AND_BACK
     ),
 ]
 
@@ -153,21 +182,21 @@ def _seed_tickets() -> int:
     User = get_user_model()
     manager = User.objects.get(username="manager")
     added = 0
-    for title, account_name, category, severity_code, hours_ago, steps in TICKETS:
-        if Ticket.objects.filter(title=title).exists():
+    for demo in TICKETS:
+        if Ticket.objects.filter(title=demo.title).exists():
             continue
-        account = Account.objects.get(name=account_name)
+        account = Account.objects.get(name=demo.account)
         ticket = services.ticket_create(
             by=manager,
-            title=title,
-            description=f"{account.primary_contact} reported: {title.lower()}.",
+            title=demo.title,
+            description=f"{account.primary_contact} reported: {demo.title.lower()}.",
             account=account,
-            category=category,
-            severity=Severity.objects.get(code=severity_code),
+            category=demo.category,
+            severity=Severity.objects.get(code=demo.severity),
             requester=account.primary_contact,
-            created_at=timezone.now() - timedelta(hours=hours_ago),
+            created_at=timezone.now() - demo.age,
         )
-        for step in steps:
+        for step in demo.steps:
             _apply_step(ticket, step, manager)
         added += 1
     return added

@@ -111,6 +111,11 @@ class Severity(models.Model):
         return self.code
 
     @property
+    def is_critical(self) -> bool:
+        """P0 and P1: production outages and degradations, shown in red everywhere."""
+        return self.code in (self.Code.P0, self.Code.P1)
+
+    @property
     def sev_label(self) -> str:
         return f"SEV{int(self.code[1]) + 1}"
 

@@ -16,17 +16,14 @@ from hypothesis import strategies as st
 
 from escalations.configuration import (
     DEFAULT_CONFIG_PATH,
-    DURATION_HINT,
-    MAX_DURATION,
     EscalationConfig,
     EscalationConfigInvalid,
     ImportSummary,
     escalation_config_export,
     escalation_config_import,
-    format_duration,
-    parse_duration,
     parse_escalation_config,
 )
+from escalations.durations import DURATION_HINT, MAX_DURATION, format_duration, parse_duration
 from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
 
 SEED_PATH = Path(__file__).parent / "fixtures" / "seed_002_escalation_config.yaml"
