@@ -28,7 +28,7 @@ run: $(VENV)/.installed
 	$(MANAGE) import_escalation_config
 	$(MANAGE) seed_demo
 	@echo "Escalation Desk on http://127.0.0.1:8000/ with its task cluster. Ctrl-C stops both."
-	@trap 'kill 0' EXIT; $(MANAGE) qcluster & $(MANAGE) runserver 127.0.0.1:8000 & wait -n
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; $(MANAGE) qcluster & $(MANAGE) runserver 127.0.0.1:8000 & wait -n
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)

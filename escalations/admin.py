@@ -68,7 +68,7 @@ class TicketAdmin(FSMAdminMixin, AuditedAdmin):
     list_display = ["reference", "title", "account", "severity", "tier", "status", "primary_owner", "resolution_due"]
     list_filter = ["status", "severity", "tier"]
     list_select_related = ["account", "severity", "tier", "primary_owner"]
-    search_fields = ["title", "account__name"]
+    search_fields = ["=number", "title", "account__name"]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

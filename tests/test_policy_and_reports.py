@@ -22,5 +22,8 @@ def test_the_workload_report_counts_tickets_per_tier(client, desk, django_assert
     client.force_login(desk.manager)
     with django_assert_max_num_queries(6):
         response = client.get(reverse("reporting:overview"))
-    counts = {tier.level: (tier.open_count, tier.awaiting_ack_count, tier.resolved_count) for tier in response.context["tiers"]}
+    counts = {
+        tier.level: (tier.open_count, tier.awaiting_ack_count, tier.resolved_count)
+        for tier in response.context["tiers"]
+    }
     assert counts == {1: (2, 1, 0), 2: (0, 0, 0), 3: (1, 0, 0)}
