@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from escalations.views import healthz
+from escalations.views.health import healthz
 
 urlpatterns = [
     path("", include("escalations.urls")),

@@ -14,7 +14,7 @@ def test_healthz_answers_503_when_the_broker_is_down(client, settings, monkeypat
     def unreachable():
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr("escalations.views._ping_broker", unreachable)
+    monkeypatch.setattr("escalations.views.health._ping_broker", unreachable)
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["broker"] == "error: ConnectionError"

@@ -1,18 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
-from django_q.brokers import get_broker
 
-from escalations import selectors, services
+from escalations import services
 from escalations.forms import TRANSITION_FORMS, TicketForm
 from escalations.models import Ticket
-
-QUEUE_PAGE_SIZE = 50
+from escalations.selectors import tickets as selectors
 
 
 def _get_ticket_for_user(request, number: int) -> Ticket:
@@ -24,17 +20,6 @@ def _get_ticket_for_user(request, number: int) -> Ticket:
 
 def _error_messages(error: Exception) -> list[str]:
     return getattr(error, "messages", None) or [str(error)]
-
-
-@require_GET
-def queue(request):
-    scopes = selectors.queue_scopes_for(request.user)
-    scope = request.GET.get("scope", "mine")
-    if scope not in scopes:
-        scope = "mine"
-    tickets = selectors.ticket_queue(user=request.user, scope=scope)
-    page = Paginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "escalations/queue.html", {"page": page, "scope": scope, "scopes": scopes})
 
 
 @require_GET
@@ -83,26 +68,3 @@ def ticket_create(request):
             messages.success(request, f"{ticket.reference} opened at {ticket.tier.label}.")
             return redirect("escalations:ticket", number=ticket.number)
     return render(request, "escalations/ticket_form.html", {"form": form})
-
-
-@login_not_required
-@require_GET
-def healthz(request):
-    """Database and task-broker status for load balancers and monitoring."""
-    checks = {"database": _check(lambda: connection.ensure_connection()), "broker": _check(_ping_broker)}
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
-
-
-def _ping_broker() -> None:
-    broker = get_broker()
-    broker.ping()
-    broker.queue_size()
-
-
-def _check(probe) -> str:
-    try:
-        probe()
-    except Exception as error:  # a health check reports every failure instead of raising it
-        return f"error: {error.__class__.__name__}"
-    return "ok"
