@@ -21,6 +21,16 @@ def env_bool(environ: Mapping[str, str], name: str, default: bool = False) -> bo
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)")
 
 
+def env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+
+
 def env_list(environ: Mapping[str, str], name: str, default: list[str]) -> list[str]:
     raw = environ.get(name)
     if raw is None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_env, env_bool, env_list, q_cluster_from_env
+from config.env import database_from_env, env_bool, env_int, env_list, q_cluster_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = os.environ
@@ -119,3 +119,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO")},
 }
+
+# The desk's own rules.
+ESCALATION_MAX_BOUNCES = env_int(ENV, "ESCALATION_MAX_BOUNCES", default=1)
+ESCALATION_ATTACHMENT_MAX_BYTES = env_int(ENV, "ESCALATION_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

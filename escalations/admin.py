@@ -5,7 +5,7 @@ from django_fsm.admin import FSMAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from escalations import services
-from escalations.forms import TRANSITION_FORMS
+from escalations.forms.tickets import TRANSITION_FORMS
 from escalations.models import Account, EscalationCriterion, Severity, Ticket, Tier
 
 

@@ -44,7 +44,7 @@ def test_the_ticket_page_shows_the_timeline_and_only_allowed_actions(client, des
     client.force_login(desk.l1_agent)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("escalations:ticket", args=[ticket.number]))
-    assert [t.name for t in response.context["transitions"]] == ["acknowledge", "escalate"]
+    assert [t.name for t in response.context["transitions"]] == ["acknowledge", "escalate", "transfer"]
     assert "Alice knows SSO" in response.content.decode()
     assert response.context["timeline"][0].actor == desk.manager.username
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalations import services
-from escalations.forms import TRANSITION_FORMS, TicketForm
+from escalations.forms.tickets import TRANSITION_FORMS, TicketForm
 from escalations.models import Ticket
 from escalations.selectors import tickets as selectors
 

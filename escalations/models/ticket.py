@@ -1,8 +1,6 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import Group
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,139 +8,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from escalations import roles
-
-
-class Tier(models.Model):
-    """A support level (L1, L2, L3 …) with its team, SLAs and the point at which the clock escalates."""
-
-    level = models.PositiveSmallIntegerField(unique=True, validators=[MinValueValidator(1)])
-    name = models.CharField(max_length=100)
-    team = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="tiers")
-    capabilities = models.JSONField(default=list, blank=True)
-    first_response_sla = models.DurationField(help_text="Time allowed for the first response, e.g. 4:00:00.")
-    resolution_target = models.DurationField(help_text="Time allowed to resolve, counted from the ticket's creation.")
-    escalate_at_percent = models.PositiveSmallIntegerField(
-        default=75,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Share of the resolution target after which the ticket escalates automatically.",
-    )
-    is_active = models.BooleanField(default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["level"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(escalate_at_percent__gte=1, escalate_at_percent__lte=100),
-                name="tier_escalate_at_is_a_percentage",
-            ),
-            models.CheckConstraint(
-                condition=Q(first_response_sla__gt=timedelta(0)), name="tier_first_response_positive"
-            ),
-            models.CheckConstraint(condition=Q(resolution_target__gt=timedelta(0)), name="tier_resolution_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.label} · {self.name}"
-
-    @property
-    def label(self) -> str:
-        return f"L{self.level}"
-
-
-class EscalationCriterion(models.Model):
-    """One of the organisation's own reasons to escalate out of a tier (seed 001, seed 002)."""
-
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="criteria")
-    text = models.CharField(max_length=255)
-    position = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["tier__level", "position", "pk"]
-        verbose_name_plural = "escalation criteria"
-        constraints = [models.UniqueConstraint(fields=["tier", "text"], name="criterion_unique_per_tier")]
-
-    def __str__(self) -> str:
-        return f"{self.tier.label}: {self.text}"
-
-
-class NotificationChannel(models.TextChoices):
-    PAGERDUTY = "pagerduty", "PagerDuty page"
-    SLACK_ONCALL = "slack_oncall", "Slack on-call channel"
-    SLACK_CHANNEL = "slack_channel", "Slack team channel"
-    EMAIL = "email", "Email"
-    TICKET = "ticket", "Ticket only"
-
-
-class Severity(models.Model):
-    """P0–P3 (SEV1–SEV4); a severity may route straight to a tier, bypassing the ladder."""
-
-    class Code(models.TextChoices):
-        P0 = "P0", "P0 (SEV1)"
-        P1 = "P1", "P1 (SEV2)"
-        P2 = "P2", "P2 (SEV3)"
-        P3 = "P3", "P3 (SEV4)"
-
-    code = models.CharField(max_length=2, choices=Code.choices, unique=True)
-    description = models.CharField(max_length=255)
-    route_to = models.ForeignKey(
-        Tier,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="routed_severities",
-        help_text="Severity override: tickets of this severity go straight to this tier.",
-    )
-    notification_channel = models.CharField(
-        max_length=20, choices=NotificationChannel.choices, default=NotificationChannel.TICKET
-    )
-    customer_update_cadence = models.DurationField(
-        null=True, blank=True, help_text="How often the customer hears from us while the ticket is open."
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name_plural = "severities"
-
-    def __str__(self) -> str:
-        return self.code
-
-    @property
-    def is_critical(self) -> bool:
-        """P0 and P1: production outages and degradations, shown in red everywhere."""
-        return self.code in (self.Code.P0, self.Code.P1)
-
-    @property
-    def sev_label(self) -> str:
-        return f"SEV{int(self.code[1]) + 1}"
-
-
-class Account(models.Model):
-    """The customer organisation a ticket belongs to."""
-
-    class AccountTier(models.TextChoices):
-        ENTERPRISE = "enterprise", "Enterprise"
-        PREMIUM = "premium", "Premium"
-        STANDARD = "standard", "Standard"
-
-    name = models.CharField(max_length=200, unique=True)
-    tier = models.CharField(max_length=20, choices=AccountTier.choices, default=AccountTier.STANDARD)
-    arr = models.PositiveIntegerField("ARR (USD)", default=0)
-    health_score = models.PositiveSmallIntegerField(default=100, validators=[MaxValueValidator(100)])
-    primary_contact = models.EmailField(blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(condition=Q(health_score__lte=100), name="account_health_is_a_percentage")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+from escalations.models.config import Account, Severity, Tier
 
 
 class Ticket(ConcurrentTransitionMixin, models.Model):
@@ -198,11 +64,18 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the current assignment was acknowledged."
+    )
+    first_responded_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The first acknowledgement or public reply; never reset."
+    )
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     first_response_due = models.DateTimeField(editable=False)
     resolution_due = models.DateTimeField(editable=False)
+    flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    flag_reason = models.CharField(max_length=300, blank=True, editable=False)
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -244,7 +117,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def next_deadline(self) -> datetime:
         """The first-response deadline until someone acknowledges, then the resolution deadline."""
-        if self.acknowledged_at is None and self.status in (self.Status.NEW, self.Status.ASSIGNED):
+        if self.first_responded_at is None:
             return self.first_response_due
         return self.resolution_due
 
@@ -291,6 +164,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         if self.primary_owner_id is None:
             self.primary_owner = acknowledged_by
         self.acknowledged_at = timezone.now()
+        self.first_responded_at = self.first_responded_at or self.acknowledged_at
 
     @transition(
         field=status,
@@ -311,6 +185,18 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     )
     def resume(self) -> None:
         pass
+
+    @transition(
+        field=status,
+        source=list(WORKING_STATUSES),
+        target=Status.ASSIGNED,
+        custom={"label": "Transfer"},
+        permission=roles.can_work_ticket,
+    )
+    def transfer(self, owner) -> None:
+        """A new primary owner has to acknowledge the ticket before it counts as theirs."""
+        self.primary_owner = owner
+        self.acknowledged_at = None
 
     @transition(
         field=status,
