@@ -79,11 +79,15 @@ class TicketAdmin(FSMAdminMixin, AuditedAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def is_fsm_transition_visible(self, transition) -> bool:
+        """Escalating, de-escalating and transferring need the desk's guided forms (criteria, note, reason)."""
+        return transition.name in services.SIMPLE_TRANSITIONS
+
     def save_model(self, request, obj, form, change) -> None:
         """Fields are read-only: saving the change form writes nothing."""
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
-        service = services.TICKET_TRANSITIONS[transition_name]
+        service = services.SIMPLE_TRANSITIONS[transition_name]
         try:
             service(ticket=obj, by=request.user, **(kwargs or {"reason": "Done from the admin"}))
         except (PermissionDenied, ValidationError, services.TicketConflict) as error:

@@ -206,19 +206,44 @@ def _agent_of(tier: Tier):
     return get_user_model().objects.filter(groups=tier.team, is_active=True).order_by("username").first()
 
 
+DEMO_NOTE = {
+    "summary": "Customer-facing failure that the runbooks do not cover",
+    "symptoms": ["Errors on about 30% of attempts", "Started after the customer's change window"],
+    "customer_impact": "50+ users cannot work reliably",
+    "business_impact": "Executive review next week; renewal at risk",
+    "affected_users": 50,
+    "steps_taken": [
+        "Checked the customer's configuration",
+        "Reproduced on a test account",
+        "Consulted the runbook: no match",
+    ],
+    "reproduction_steps": "1. Sign in as a test user\n2. Repeat the action ten times\n3. Three attempts fail",
+    "expected_behaviour": "Every attempt succeeds",
+    "actual_behaviour": "About 30% fail with a server error",
+    "environment": "Web app 2026.11, Chrome 131, EU region",
+    "logs": "2026-11-22T09:14:03Z ERROR request failed: upstream certificate mismatch",
+    "linked_tickets": "",
+    "escalation_reason": "Needs the next tier's access and expertise",
+    "suggested_next_step": "Check whether the platform caches the old certificate",
+}
+
+
 def _apply_step(ticket: Ticket, step: str, manager) -> None:
     agent = _agent_of(ticket.tier) or manager
     if step == "assign":
         services.ticket_assign(ticket=ticket, by=manager, owner=agent)
-    elif step in ("escalate", "deescalate"):
-        move = 1 if step == "escalate" else -1
-        to_tier = Tier.objects.get(level=ticket.tier.level + move)
-        service = services.ticket_escalate if step == "escalate" else services.ticket_deescalate
-        reason = (
-            "Needs the next tier's access and expertise"
-            if move > 0
-            else "Fix deployed; monitoring returns to a lower tier"
+    elif step == "escalate":
+        criteria = ticket.tier.criteria.filter(is_active=True)[:1]
+        services.ticket_escalate(
+            ticket=ticket, by=agent, criteria=criteria, rationale="Outside what this tier can do", note=DEMO_NOTE
         )
-        service(ticket=ticket, by=agent, to_tier=to_tier, reason=reason)
+    elif step == "deescalate":
+        services.ticket_deescalate(
+            ticket=ticket,
+            by=agent,
+            to_tier=Tier.objects.get(level=ticket.tier.level - 1),
+            reason=services.DEESCALATION_REASONS[0],
+            rationale="Monitor the fix for a week and confirm with the customer",
+        )
     else:
-        services.TICKET_TRANSITIONS[step](ticket=ticket, by=agent, reason=f"Demo: {step.replace('_', ' ')}")
+        services.SIMPLE_TRANSITIONS[step](ticket=ticket, by=agent, reason=f"Demo: {step.replace('_', ' ')}")

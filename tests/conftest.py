@@ -48,6 +48,40 @@ class Desk:
         }
         return services.ticket_create(by=self.manager, **(values | fields))
 
+    def working_at_l1(self) -> Ticket:
+        ticket = services.ticket_assign(ticket=self.open_ticket(), by=self.manager, owner=self.l1_agent)
+        return services.ticket_acknowledge(ticket=ticket, by=self.l1_agent)
+
+    def escalate(self, ticket: Ticket, by, note: dict | None = None, **extra):
+        criteria = list(ticket.tier.criteria.filter(is_active=True)[:1])
+        options = {"criteria": criteria, "rationale": "Backend access needed", "note": note or FULL_NOTE} | extra
+        return services.ticket_escalate(ticket=ticket, by=by, **options)
+
+    def deescalate(self, ticket: Ticket, by, to_tier: Tier, **extra):
+        options = {"reason": services.DEESCALATION_REASONS[0], "rationale": "Monitor the fix"} | extra
+        return services.ticket_deescalate(ticket=ticket, by=by, to_tier=to_tier, **options)
+
+
+FULL_NOTE = {
+    "summary": "SSO login fails intermittently with SAML assertion error",
+    "symptoms": ["'Invalid SAML response' on 30% of logins", "Started after the IdP certificate update"],
+    "customer_impact": "50+ users cannot reliably sign in",
+    "business_impact": "Executive review next week, threatening churn",
+    "affected_users": 52,
+    "steps_taken": ["Verified IdP metadata", "Checked SAML assertion logs", "Consulted runbook SSO-003"],
+    "reproduction_steps": "Sign in ten times with a test user",
+    "expected_behaviour": "Every sign-in succeeds",
+    "actual_behaviour": "Three of ten fail",
+    "environment": "Web 2026.11, Chrome 131",
+    "logs": "SAMLResponse rejected: certificate mismatch",
+    "linked_tickets": "SUP-9001",
+    "escalation_reason": "Requires backend investigation of SAML certificate caching",
+    "suggested_next_step": "Check if the platform caches the old IdP certificate",
+}
+CONTEXT_NOTE = {
+    key: FULL_NOTE[key] for key in ["summary", "symptoms", "customer_impact", "steps_taken", "escalation_reason"]
+}
+
 
 def _person(username: str, *groups: Group, **flags):
     user = get_user_model().objects.create_user(username, f"{username}@desk.example", PASSWORD, **flags)

@@ -18,7 +18,8 @@ def test_the_demo_has_tickets_in_every_state_with_history(configured):
     assert set(Ticket.objects.values_list("status", flat=True)) == set(Ticket.Status.values)
     escalated = Ticket.objects.get(title__startswith="Report totals differ")
     assert escalated.tier.level == 2
-    assert escalated.history.filter(history_change_reason__icontains="next tier").exists()
+    assert escalated.escalations.get().note.steps_taken
+    assert escalated.history.filter(history_change_reason__icontains="Escalate to L2 because").exists()
 
 
 def test_the_demo_people_sign_in_with_the_printed_password(configured, client, capsys):

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from escalations.models import Account, Severity, Ticket, Tier
+from escalations.models import Account, Severity, Ticket, TicketNote
 
 
 def agent_choices():
@@ -32,17 +32,6 @@ class AssignForm(OptionalReasonForm):
         self.fields["owner"].queryset = agent_choices()
 
 
-class TierMoveForm(ReasonForm):
-    to_tier = forms.ModelChoiceField(queryset=Tier.objects.filter(is_active=True), label="Tier")
-    owner = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Leave empty to put the ticket in the tier's team queue."
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = agent_choices()
-
-
 TRANSITION_FORMS = {
     "assign": AssignForm,
     "acknowledge": OptionalReasonForm,
@@ -51,8 +40,6 @@ TRANSITION_FORMS = {
     "resolve": ReasonForm,
     "close": OptionalReasonForm,
     "reopen": ReasonForm,
-    "escalate": TierMoveForm,
-    "deescalate": TierMoveForm,
 }
 
 
@@ -66,3 +53,11 @@ class TicketForm(forms.ModelForm):
         model = Ticket
         fields = ["title", "account", "requester", "category", "severity", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = TicketNote
+        fields = ["visibility", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3}), "visibility": forms.RadioSelect}
+        labels = {"visibility": "", "body": "Note"}

@@ -107,6 +107,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         return f"{self.REFERENCE_PREFIX}{self.number}"
 
     @property
+    def version(self) -> str:
+        """Changes whenever the ticket is saved; forms carry it to detect edits made meanwhile."""
+        return str(int(self.updated_at.timestamp() * 1_000_000)) if self.updated_at else ""
+
+    @property
     def owner_ids(self) -> set[int]:
         return {self.primary_owner_id, self.backup_owner_id, self.escalation_owner_id} - {None}
 
@@ -194,7 +199,14 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         permission=roles.can_work_ticket,
     )
     def transfer(self, owner) -> None:
-        """A new primary owner has to acknowledge the ticket before it counts as theirs."""
+        """A new primary owner has to acknowledge the ticket before it counts as theirs.
+
+        A backup or escalation owner who becomes primary no longer holds that other role.
+        """
+        if self.backup_owner_id == owner.pk:
+            self.backup_owner = None
+        if self.escalation_owner_id == owner.pk:
+            self.escalation_owner = None
         self.primary_owner = owner
         self.acknowledged_at = None
 

@@ -1,58 +1,76 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalations import services
-from escalations.forms.tickets import TRANSITION_FORMS, TicketForm
-from escalations.models import Ticket
-from escalations.selectors import tickets as selectors
-
-
-def _get_ticket_for_user(request, number: int) -> Ticket:
-    ticket = selectors.ticket_detail(user=request.user, number=number)
-    if ticket is None:
-        raise Http404("No such ticket")
-    return ticket
-
-
-def _error_messages(error: Exception) -> list[str]:
-    return getattr(error, "messages", None) or [str(error)]
+from escalations.forms.tickets import TRANSITION_FORMS, NoteForm, ReasonForm, TicketForm
+from escalations.selectors.timeline import ticket_timeline
+from escalations.views.actions import get_ticket_for_user, require_available, ticket_form_page
 
 
 @require_GET
 def ticket_detail(request, number: int):
-    ticket = _get_ticket_for_user(request, number)
-    transitions = list(ticket.get_available_user_status_transitions(request.user))
-    context = {"ticket": ticket, "transitions": transitions, "timeline": selectors.ticket_timeline(ticket)}
+    ticket = get_ticket_for_user(request, number)
+    context = {
+        "ticket": ticket,
+        "transitions": list(ticket.get_available_user_status_transitions(request.user)),
+        "timeline": ticket_timeline(ticket),
+        "note_form": NoteForm(),
+    }
     return render(request, "escalations/ticket_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def ticket_transition(request, number: int, transition: str):
-    ticket = _get_ticket_for_user(request, number)
-    if transition not in services.TICKET_TRANSITIONS:
+    ticket = get_ticket_for_user(request, number)
+    if transition not in services.SIMPLE_TRANSITIONS:
         raise Http404("No such action")
-    allowed = {t.name: t for t in ticket.get_available_user_status_transitions(request.user)}
-    if request.method == "GET" and transition not in allowed:
-        raise PermissionDenied(f"You cannot {transition.replace('_', ' ')} {ticket.reference} now.")
+    require_available(request, ticket, transition)
+    label = next(
+        t.custom["label"] for t in ticket.get_available_user_status_transitions(request.user) if t.name == transition
+    )
     form = TRANSITION_FORMS[transition](request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if request.POST.get("seen_status") != ticket.status:
-            messages.error(request, str(services.TicketConflict(ticket)))
-            return redirect("escalations:ticket", number=number)
-        try:
-            services.TICKET_TRANSITIONS[transition](ticket=ticket, by=request.user, **form.cleaned_data)
-        except (ValidationError, services.TicketConflict) as error:
-            form.add_error(None, _error_messages(error))
-        else:
-            messages.success(request, f"{ticket.reference}: {ticket.get_status_display().lower()}.")
-            return redirect("escalations:ticket", number=number)
-    label = allowed[transition].custom["label"] if transition in allowed else transition
-    context = {"ticket": ticket, "form": form, "label": label}
-    return render(request, "escalations/ticket_transition.html", context)
+    service = services.SIMPLE_TRANSITIONS[transition]
+    return ticket_form_page(
+        request,
+        ticket,
+        form=form,
+        label=label,
+        action=lambda: service(ticket=ticket, by=request.user, **form.cleaned_data),
+        success=lambda done: f"{done.reference}: {done.get_status_display().lower()}.",
+    )
+
+
+@require_POST
+def ticket_add_note(request, number: int):
+    ticket = get_ticket_for_user(request, number)
+    form = NoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Write something: an empty note helps nobody.")
+        services.ticket_add_note(ticket=ticket, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Note added.")
+    return redirect("escalations:ticket", number=number)
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_clear_flag(request, number: int):
+    ticket = get_ticket_for_user(request, number)
+    form = ReasonForm(request.POST or None)
+    return ticket_form_page(
+        request,
+        ticket,
+        form=form,
+        label="Clear the manager flag",
+        action=lambda: services.ticket_clear_flag(ticket=ticket, by=request.user, **form.cleaned_data),
+        success=lambda done: f"{done.reference}: flag cleared.",
+    )
 
 
 @permission_required("escalations.add_ticket", raise_exception=True)
@@ -63,7 +81,7 @@ def ticket_create(request):
         try:
             ticket = services.ticket_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, _error_messages(error))
+            form.add_error(None, error.messages)
         else:
             messages.success(request, f"{ticket.reference} opened at {ticket.tier.label}.")
             return redirect("escalations:ticket", number=ticket.number)

@@ -1,0 +1,144 @@
+"""A ticket's timeline: every recorded change, escalation, transfer, note and refusal, newest first."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from escalations.models import BounceRefusal, Escalation, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
+
+TRACKED_FIELDS = ["status", "tier", "severity", "primary_owner", "backup_owner", "escalation_owner", "title"]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    kind: str
+    title: str
+    body: str = ""
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    link: str = ""
+
+
+def _name(user) -> str:
+    return user.get_username() if user else "system"
+
+
+def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
+    """A fixed number of queries whatever the number of events."""
+    entries = (
+        _change_entries(ticket)
+        + [
+            _escalation_entry(e)
+            for e in ticket.escalations.select_related("by", "from_tier", "to_tier", "new_owner").prefetch_related(
+                "criteria"
+            )
+        ]
+        + [_transfer_entry(t) for t in ticket.transfers.select_related("by", "from_owner", "to_owner")]
+        + [_note_entry(n) for n in ticket.notes.select_related("author")]
+        + [
+            _refusal_entry(r)
+            for r in BounceRefusal.objects.filter(ticket=ticket).select_related("by", "from_tier", "to_tier")
+        ]
+    )
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def _escalation_entry(escalation: Escalation) -> TimelineEntry:
+    direction = "De-escalated" if escalation.kind == Escalation.Kind.DEESCALATION else "Escalated"
+    criteria = "".join(f"\n• {criterion.text}" for criterion in escalation.criteria.all())
+    return TimelineEntry(
+        at=escalation.created_at,
+        actor=_name(escalation.by),
+        kind="escalation",
+        title=f"{direction} {escalation.from_tier.label} → {escalation.to_tier.label} ({escalation.get_kind_display()})",
+        body=escalation.rationale + criteria,
+        link=reverse("escalations:escalation", args=[escalation.pk]),
+    )
+
+
+def _transfer_entry(transfer: OwnershipTransfer) -> TimelineEntry:
+    return TimelineEntry(
+        at=transfer.created_at,
+        actor=_name(transfer.by),
+        kind="transfer",
+        title=f"{transfer.get_role_display()} transferred: {_name(transfer.from_owner) if transfer.from_owner else '—'} → {_name(transfer.to_owner)}",
+        body=f"{transfer.reason}\nExpected response within {transfer.expected_response}.",
+    )
+
+
+def _note_entry(note: TicketNote) -> TimelineEntry:
+    return TimelineEntry(
+        at=note.created_at,
+        actor=_name(note.author),
+        kind=f"note-{note.visibility}",
+        title=note.get_visibility_display(),
+        body=note.body,
+    )
+
+
+def _refusal_entry(refusal: BounceRefusal) -> TimelineEntry:
+    return TimelineEntry(
+        at=refusal.created_at,
+        actor=_name(refusal.by),
+        kind="refusal",
+        title=f"Ping-pong refused: {refusal.from_tier.label} → {refusal.to_tier.label}",
+        body="Flagged for a manager.",
+    )
+
+
+def _change_entries(ticket: Ticket) -> list[TimelineEntry]:
+    records = list(ticket.history.select_related("history_user").order_by("history_date", "history_id"))
+    display = _display(records)
+    entries = (
+        [
+            TimelineEntry(
+                records[0].history_date,
+                _name(records[0].history_user),
+                "change",
+                records[0].history_change_reason or "Opened",
+            )
+        ]
+        if records
+        else []
+    )
+    for previous, record in pairwise(records):
+        changes = [
+            (Ticket._meta.get_field(name).verbose_name, display(name, previous), display(name, record))
+            for name in TRACKED_FIELDS
+            if display(name, previous) != display(name, record)
+        ]
+        entries.append(
+            TimelineEntry(
+                record.history_date,
+                _name(record.history_user),
+                "change",
+                record.history_change_reason or "Updated",
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def _display(records):
+    """Human names for the tracked fields' values, looked up with one query per table."""
+    owner_fields = ("primary_owner_id", "backup_owner_id", "escalation_owner_id")
+    user_ids = {getattr(record, name) for record in records for name in owner_fields} - {None}
+    lookups = {
+        "status": dict(Ticket.Status.choices),
+        "tier": dict((tier.pk, tier.label) for tier in Tier.objects.all()),
+        "severity": dict(Severity.objects.values_list("pk", "code")),
+        "owner": dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username")),
+    }
+
+    def display(name: str, record) -> str:
+        value = getattr(record, Ticket._meta.get_field(name).attname)
+        if value is None:
+            return "—"
+        lookup = lookups.get("owner" if name.endswith("owner") else name)
+        return str(lookup.get(value, value)) if lookup is not None else str(value)
+
+    return display
