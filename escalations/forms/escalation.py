@@ -66,6 +66,7 @@ class EscalationForm(EscalationNoteFields):
     def __init__(self, *args, ticket: Ticket, target: Tier | None, required: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criteria"].queryset = ticket.tier.criteria.filter(is_active=True)
+        self.fields["criteria"].label_from_instance = lambda criterion: criterion.text
         self.fields["owner"].queryset = tier_agents(target) if target else get_user_model().objects.none()
         for name in NOTE_FIELDS:
             self.fields[name].required = name in required and name != "logs"
