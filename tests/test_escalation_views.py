@@ -207,3 +207,25 @@ def test_the_ticket_page_with_a_long_timeline_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get(reverse("escalations:ticket", args=[ticket.number]))
     assert len(response.context["timeline"]) >= 27
+
+
+def test_two_agents_acting_on_one_ticket_one_wins_and_the_other_gets_409(client, desk):
+    ticket = services.ticket_assign(ticket=desk.open_ticket(), by=desk.manager, owner=desk.l1_agent)
+    url = reverse("escalations:ticket_transition", args=[ticket.number, "acknowledge"])
+    version = ticket.version
+    client.force_login(desk.l1_agent)
+    assert client.post(url, {"reason": "Mine", "version": version}).status_code == 302
+    client.force_login(desk.manager)
+    response = client.post(url, {"reason": "Taking it", "version": version})
+    assert response.status_code == 409
+    assert "changed since you opened it (by alice.l1" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.primary_owner == desk.l1_agent
+    assert ticket.history.latest().history_change_reason == "Mine"
+
+
+def test_acknowledging_records_when_the_assignment_was_accepted(client, desk):
+    ticket = services.ticket_assign(ticket=desk.open_ticket(), by=desk.manager, owner=desk.l1_agent)
+    assert ticket.assigned_at is not None and ticket.acknowledged_at is None
+    services.ticket_acknowledge(ticket=ticket, by=desk.l1_agent)
+    assert ticket.acknowledged_at >= ticket.assigned_at

@@ -64,6 +64,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    assigned_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the current assignment started awaiting acknowledgement."
+    )
     acknowledged_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the current assignment was acknowledged."
     )
@@ -145,7 +148,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.tier = tier
         self.primary_owner = owner
         self.backup_owner = None
-        self.acknowledged_at = None
+        self.assigned_at, self.acknowledged_at = timezone.now(), None
         self.compute_deadlines()
 
     @transition(
@@ -157,6 +160,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     )
     def assign(self, owner) -> None:
         self.primary_owner = owner
+        self.assigned_at = timezone.now()
 
     @transition(
         field=status,
@@ -208,7 +212,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         if self.escalation_owner_id == owner.pk:
             self.escalation_owner = None
         self.primary_owner = owner
-        self.acknowledged_at = None
+        self.assigned_at, self.acknowledged_at = timezone.now(), None
 
     @transition(
         field=status,

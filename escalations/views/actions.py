@@ -24,7 +24,13 @@ def get_ticket_for_user(request, number: int) -> Ticket:
 
 
 def require_available(request, ticket: Ticket, transition: str) -> None:
-    """Only the actions allowed now for this person are offered, and only those are served."""
+    """Only the actions allowed now for this person are offered, and only those are served.
+
+    A post from a page rendered before the ticket changed is let through to `perform`, which answers 409:
+    the action was offered when the page was drawn, and the service checks permission again anyway.
+    """
+    if request.method == "POST" and request.POST.get("version") != ticket.version:
+        return
     if not any(t.name == transition for t in ticket.get_available_user_status_transitions(request.user)):
         raise PermissionDenied(f"You cannot {transition.replace('_', ' ')} {ticket.reference} now.")
 

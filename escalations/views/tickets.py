@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from escalations import services
 from escalations.forms.tickets import TRANSITION_FORMS, NoteForm, ReasonForm, TicketForm
 from escalations.selectors.timeline import ticket_timeline
+from escalations.services.audit import transition_label
 from escalations.views.actions import get_ticket_for_user, require_available, ticket_form_page
 
 
@@ -29,9 +30,7 @@ def ticket_transition(request, number: int, transition: str):
     if transition not in services.SIMPLE_TRANSITIONS:
         raise Http404("No such action")
     require_available(request, ticket, transition)
-    label = next(
-        t.custom["label"] for t in ticket.get_available_user_status_transitions(request.user) if t.name == transition
-    )
+    label = transition_label(getattr(ticket, transition)).capitalize()
     form = TRANSITION_FORMS[transition](request.POST or None)
     service = services.SIMPLE_TRANSITIONS[transition]
     return ticket_form_page(
