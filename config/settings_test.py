@@ -1,6 +1,8 @@
 """Settings for the test suite: the real settings, a throwaway key and a fast password hasher."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
@@ -9,3 +11,6 @@ from config.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# Uploaded evidence goes to a throwaway folder, never into the work tree.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="escalation-desk-media-"))

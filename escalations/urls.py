@@ -17,4 +17,9 @@ urlpatterns = [
     path("tickets/SUP-<int:number>/<slug:transition>/", tickets.ticket_transition, name="ticket_transition"),
     path("escalations/<int:pk>/", escalation.escalation_detail, name="escalation"),
     path("escalations/<int:pk>/<slug:document>.md", escalation.escalation_document, name="escalation_document"),
+    path(
+        "escalations/<int:pk>/attachments/<int:attachment_id>/",
+        escalation.escalation_attachment,
+        name="escalation_attachment",
+    ),
 ]

@@ -51,6 +51,13 @@ def test_an_agent_escalates_and_lands_on_the_brief_and_customer_draft(client, de
     page = client.get(response.url).content.decode()
     assert "Handoff brief for L2" in page and "Customer acknowledgement draft" in page
     assert "saml.har" in page
+    download = client.get(
+        reverse("escalations:escalation_attachment", args=[escalation.pk, escalation.attachments.get().pk])
+    )
+    assert b"".join(download.streaming_content) == b'{"log": {}}'
+    assert "attachment" in download["Content-Disposition"]
+    client.force_login(desk.outsider)
+    assert client.get(reverse("escalations:escalation_attachment", args=[escalation.pk, 1])).status_code == 404
 
 
 def test_the_brief_and_draft_download_as_markdown(client, desk):

@@ -1,7 +1,7 @@
 """The guided escalation, de-escalation and ownership transfer pages, and what an escalation hands on."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -110,3 +110,13 @@ def escalation_document(request, pk: int, document: str):
     response = HttpResponse(DOCUMENTS[document](escalation), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{escalation.ticket.reference}-{document}.md"'
     return response
+
+
+@require_GET
+def escalation_attachment(request, pk: int, attachment_id: int):
+    """Evidence is served only to people who may read the ticket, always as a download."""
+    escalation = _escalation_for_user(request, pk)
+    attachment = next((item for item in escalation.attachments.all() if item.pk == attachment_id), None)
+    if attachment is None:
+        raise Http404("No such attachment")
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
