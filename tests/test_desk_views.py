@@ -11,33 +11,6 @@ def _transition_url(ticket: Ticket, name: str) -> str:
     return reverse("escalations:ticket_transition", args=[ticket.number, name])
 
 
-def test_the_queue_lists_my_open_tickets_soonest_deadline_first(client, desk):
-    later = desk.open_ticket(title="Later")
-    sooner = desk.open_ticket(title="Sooner", severity=desk.p2)
-    desk.l1_agent.groups.add(desk.l2.team)
-    client.force_login(desk.l1_agent)
-    response = client.get(reverse("escalations:queue") + "?scope=team")
-    titles = [ticket.title for ticket in response.context["page"]]
-    assert titles == [sooner.title, later.title]
-
-
-def test_the_queue_costs_a_fixed_number_of_queries(client, desk, django_assert_max_num_queries):
-    for index in range(30):
-        services.ticket_assign(ticket=desk.open_ticket(title=f"Ticket {index}"), by=desk.manager, owner=desk.l1_agent)
-    client.force_login(desk.l1_agent)
-    with django_assert_max_num_queries(8):
-        response = client.get(reverse("escalations:queue"))
-    assert len(response.context["page"]) == 30
-
-
-def test_agents_do_not_get_the_all_tickets_queue(client, desk):
-    desk.open_ticket(severity=desk.p0)
-    client.force_login(desk.l1_agent)
-    response = client.get(reverse("escalations:queue") + "?scope=all")
-    assert response.context["scope"] == "mine"
-    assert list(response.context["page"]) == []
-
-
 def test_the_ticket_page_shows_the_timeline_and_only_allowed_actions(client, desk, django_assert_max_num_queries):
     ticket = desk.open_ticket()
     services.ticket_assign(ticket=ticket, by=desk.manager, owner=desk.l1_agent, reason="Alice knows SSO")

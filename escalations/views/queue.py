@@ -1,18 +1,21 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from escalations.forms.queue import QueueFilterForm
 from escalations.selectors import queue as selectors
-
-QUEUE_PAGE_SIZE = 50
 
 
 @require_GET
 def queue(request):
+    """One scope of open tickets; filters that do not validate are left out and their errors shown."""
     scopes = selectors.queue_scopes_for(request.user)
-    scope = request.GET.get("scope", "mine")
+    scope = request.GET.get("scope", selectors.DEFAULT_SCOPE)
     if scope not in scopes:
-        scope = "mine"
-    tickets = selectors.ticket_queue(user=request.user, scope=scope)
-    page = Paginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "escalations/queue.html", {"page": page, "scope": scope, "scopes": scopes})
+        scope = selectors.DEFAULT_SCOPE
+    form = QueueFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    tickets = selectors.ticket_queue(user=request.user, scope=scope, **filters)
+    page = selectors.queue_page(tickets, request.GET.get("page"))
+    filtered = any(value for name, value in filters.items() if name != "sort")
+    context = {"page": page, "scope": scope, "scopes": scopes, "form": form, "filtered": filtered}
+    return render(request, "escalations/queue.html", context)
