@@ -112,6 +112,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # The audit trail is the system of record: the admin never writes an old row back.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# Reasons are sentences people write ("Escalate to L2 because …"); never cut them at 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LOGGING = {
     "version": 1,

@@ -294,8 +294,7 @@ def parse_escalation_config(document: str) -> EscalationConfig | list[str]:
 
 
 def _change_reason(source: str) -> str:
-    limit = Tier.history.model._meta.get_field("history_change_reason").max_length
-    return f"Imported from {source}"[:limit]
+    return f"Imported from {source}"
 
 
 def _save_if_changed(obj: models.Model, values: dict[str, Any], reason: str, summary: ImportSummary) -> None:

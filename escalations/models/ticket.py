@@ -2,13 +2,18 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from escalations import roles
 from escalations.models.config import Account, Severity, Tier
+
+OPEN_STATUS_VALUES = ["new", "assigned", "in_progress", "waiting_on_customer"]
+OPEN_ONLY = Q(status__in=OPEN_STATUS_VALUES)
+# The deadline a queue sorts by: first response until someone responded, then resolution.
+NEXT_DUE = Case(When(first_responded_at__isnull=True, then=F("first_response_due")), default=F("resolution_due"))
 
 
 class Ticket(ConcurrentTransitionMixin, models.Model):
@@ -89,16 +94,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             ("manage_tickets", "Can work every ticket and override escalation rules"),
         ]
         indexes = [
-            models.Index(
-                fields=["first_response_due"],
-                name="ticket_open_first_response_due",
-                condition=Q(status__in=["new", "assigned", "in_progress", "waiting_on_customer"]),
-            ),
-            models.Index(
-                fields=["resolution_due"],
-                name="ticket_open_resolution_due",
-                condition=Q(status__in=["new", "assigned", "in_progress", "waiting_on_customer"]),
-            ),
+            models.Index(fields=["first_response_due"], name="ticket_open_first_response_due", condition=OPEN_ONLY),
+            models.Index(fields=["resolution_due"], name="ticket_open_resolution_due", condition=OPEN_ONLY),
+            models.Index(NEXT_DUE, F("number"), name="ticket_open_next_due", condition=OPEN_ONLY),
             models.Index(fields=["status", "tier"], name="ticket_status_tier"),
         ]
 
