@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalations import services
+from escalations.templatetags.desk import sla_countdown
 from escalations.models import Account, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +268,17 @@ def test_filtering_adds_only_the_lookups_of_the_chosen_values(client, desk, djan
             reverse("escalations:queue"), {"scope": "all", "owner": desk.l1_agent.pk, "q": "ticket", **filters}
         )
     assert len(response.context["page"].tickets) == min(tickets, 50)
+
+
+@pytest.mark.parametrize(
+    "elapsed, state, text",
+    [
+        (timedelta(hours=1), "ok", "3h 0m left"),
+        (timedelta(hours=3, minutes=30), "at_risk", "30m left"),
+        (timedelta(hours=4, minutes=5), "breached", "breached 5m ago"),
+    ],
+)
+def test_the_countdown_shows_the_state_and_the_time_left(desk, elapsed, state, text):
+    ticket = desk.open_ticket()
+    html = sla_countdown(ticket, now=ticket.created_at + elapsed)
+    assert f'data-sla="{state}"' in html and f">{text}<" in html
