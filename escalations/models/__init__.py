@@ -1,3 +1,5 @@
+from escalations.models.calendar import Calendar, Holiday
+from escalations.models.clock import Notification, Profile, SlaEvent, WebhookEndpoint
 from escalations.models.config import Account, EscalationCriterion, NotificationChannel, Severity, Tier
 from escalations.models.escalation import (
     BounceRefusal,
@@ -11,6 +13,12 @@ from escalations.models.ticket import Ticket
 
 __all__ = [
     "Account",
+    "Calendar",
+    "Holiday",
+    "Notification",
+    "Profile",
+    "SlaEvent",
+    "WebhookEndpoint",
     "BounceRefusal",
     "Escalation",
     "EscalationAttachment",

@@ -8,6 +8,10 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from escalations.models.calendar import Calendar
+
+DEFAULT_ACKNOWLEDGEMENT_TIMEOUT = timedelta(minutes=15)
+
 
 class Tier(models.Model):
     """A support level (L1, L2, L3 …) with its team, SLAs and the point at which the clock escalates."""
@@ -22,6 +26,20 @@ class Tier(models.Model):
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Share of the resolution target after which the ticket escalates automatically.",
+    )
+    acknowledgement_timeout = models.DurationField(
+        default=DEFAULT_ACKNOWLEDGEMENT_TIMEOUT, help_text="How long a new owner has to acknowledge before failover."
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tiers",
+        help_text="Business hours the SLAs count in; empty means around the clock.",
+    )
+    pause_on_waiting = models.BooleanField(
+        default=True, help_text="Stop the resolution clock while the ticket waits on the customer."
     )
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
@@ -94,6 +112,17 @@ class Severity(models.Model):
     )
     notification_channel = models.CharField(
         max_length=20, choices=NotificationChannel.choices, default=NotificationChannel.TICKET
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="severities",
+        help_text="Overrides the tier's calendar, e.g. 24×7 for P0/P1.",
+    )
+    acknowledgement_timeout = models.DurationField(
+        null=True, blank=True, help_text="Overrides the tier's acknowledgement timeout, e.g. 5 minutes for P0."
     )
     customer_update_cadence = models.DurationField(
         null=True, blank=True, help_text="How often the customer hears from us while the ticket is open."

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -82,6 +82,16 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     first_response_due = models.DateTimeField(editable=False)
     resolution_due = models.DateTimeField(editable=False)
+    acknowledgement_due = models.DateTimeField(null=True, blank=True, editable=False)
+    escalation_due = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the tier's escalate-at share of the resolution time is gone.",
+    )
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_for = models.DurationField(default=timedelta(0), editable=False)
+    breached_at = models.DateTimeField(null=True, blank=True, editable=False)
     flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
     flag_reason = models.CharField(max_length=300, blank=True, editable=False)
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True)
@@ -97,6 +107,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["first_response_due"], name="ticket_open_first_response_due", condition=OPEN_ONLY),
             models.Index(fields=["resolution_due"], name="ticket_open_resolution_due", condition=OPEN_ONLY),
             models.Index(NEXT_DUE, F("number"), name="ticket_open_next_due", condition=OPEN_ONLY),
+            models.Index(fields=["acknowledgement_due"], name="ticket_open_ack_due", condition=OPEN_ONLY),
+            models.Index(fields=["escalation_due"], name="ticket_open_escalation_due", condition=OPEN_ONLY),
             models.Index(fields=["status", "tier"], name="ticket_status_tier"),
         ]
 
