@@ -66,9 +66,11 @@ def q_cluster_from_env(environ: Mapping[str, str]) -> dict:
     """django-q2 uses the ORM broker by default and Redis when REDIS_URL is set."""
     cluster = {
         "name": "escalation-desk",
-        "workers": 2,
-        "timeout": 60,
-        "retry": 90,
+        # The SLA clock holds a worker for ~75 s each minute (two, while consecutive loops overlap),
+        # so four workers keep notifications flowing; timeout and retry sit above the loop's length.
+        "workers": 4,
+        "timeout": 120,
+        "retry": 180,
         "max_attempts": 3,
         "catch_up": False,
         "label": "Task queue",

@@ -154,11 +154,20 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.first_response_due = self.created_at + self.tier.first_response_sla
         self.resolution_due = self.created_at + self.tier.resolution_target
 
+    @property
+    def acknowledgement_timeout(self) -> timedelta:
+        return self.severity.acknowledgement_timeout or self.tier.acknowledgement_timeout
+
+    def _start_assignment(self, owner) -> None:
+        """A new owner (or the team queue, for None) owes an acknowledgement within the timeout."""
+        self.primary_owner = owner
+        self.assigned_at, self.acknowledged_at = timezone.now(), None
+        self.acknowledgement_due = self.assigned_at + self.acknowledgement_timeout
+
     def _move_to_tier(self, tier: Tier, owner) -> None:
         self.tier = tier
-        self.primary_owner = owner
         self.backup_owner = None
-        self.assigned_at, self.acknowledged_at = timezone.now(), None
+        self._start_assignment(owner)
         self.compute_deadlines()
 
     @transition(
@@ -169,8 +178,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         permission=roles.can_work_ticket,
     )
     def assign(self, owner) -> None:
-        self.primary_owner = owner
-        self.assigned_at = timezone.now()
+        self._start_assignment(owner)
 
     @transition(
         field=status,
@@ -182,7 +190,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def acknowledge(self, acknowledged_by) -> None:
         if self.primary_owner_id is None:
             self.primary_owner = acknowledged_by
-        self.acknowledged_at = timezone.now()
+        self.acknowledged_at, self.acknowledgement_due = timezone.now(), None
         self.first_responded_at = self.first_responded_at or self.acknowledged_at
 
     @transition(
@@ -213,16 +221,15 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         permission=roles.can_work_ticket,
     )
     def transfer(self, owner) -> None:
-        """A new primary owner has to acknowledge the ticket before it counts as theirs.
+        """A new primary owner (None: the tier's team queue) has to acknowledge before the ticket counts as theirs.
 
         A backup or escalation owner who becomes primary no longer holds that other role.
         """
-        if self.backup_owner_id == owner.pk:
+        if owner is not None and self.backup_owner_id == owner.pk:
             self.backup_owner = None
-        if self.escalation_owner_id == owner.pk:
+        if owner is not None and self.escalation_owner_id == owner.pk:
             self.escalation_owner = None
-        self.primary_owner = owner
-        self.assigned_at, self.acknowledged_at = timezone.now(), None
+        self._start_assignment(owner)
 
     @transition(
         field=status,

@@ -70,11 +70,23 @@ def run_transition(
         validate()
     try:
         with transaction.atomic():
+            require_unchanged(ticket)
             method(**kwargs)
             save_with_audit(ticket, by=by, reason=reason)
             return record() if record else ticket
     except ConcurrentTransition as exc:
         raise TicketConflict(ticket) from exc
+
+
+def require_unchanged(ticket: Ticket) -> None:
+    """Lock the ticket's row and refuse if it was saved since `ticket` was loaded.
+
+    Stronger than django-fsm-2's ConcurrentTransitionMixin, which only compares the status: a failover
+    leaves the status at "assigned", and the previous owner's acknowledgement must not land after it.
+    """
+    current = Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("updated_at", flat=True).first()
+    if current != ticket.updated_at:
+        raise TicketConflict(ticket)
 
 
 def require_reason(reason: str, action: str) -> str:
