@@ -13,4 +13,4 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 
 # Uploaded evidence goes to a throwaway folder, never into the work tree.
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="escalation-desk-media-"))
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "escalation-desk-test-media"
