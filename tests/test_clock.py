@@ -1,0 +1,125 @@
+"""The acknowledgement clock: failover along backup → escalation owner → team queue, exactly once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+
+from escalations import services
+from escalations.models import Notification, OwnershipTransfer, SlaEvent, Ticket
+from escalations.services import clock
+from tests.conftest import _person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def second_engineer(desk):
+    return _person("dave.l3", Group.objects.get(name="Agents"), desk.l3.team)
+
+
+def _p0_awaiting(desk, backup=None, escalation_owner=None) -> Ticket:
+    ticket = services.ticket_assign(ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer)
+    Ticket.objects.filter(pk=ticket.pk).update(backup_owner=backup, escalation_owner=escalation_owner)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def _after_timeout(ticket: Ticket, extra=timedelta(seconds=1)):
+    return time_machine.travel(ticket.acknowledgement_due + extra, tick=False)
+
+
+def test_an_unacknowledged_ticket_fails_over_to_the_backup_owner(desk, second_engineer):
+    ticket = _p0_awaiting(desk, backup=second_engineer)
+    assert ticket.acknowledgement_due == ticket.assigned_at + timedelta(minutes=15)
+    with _after_timeout(ticket):
+        assert clock.sweep() == 1
+    ticket.refresh_from_db()
+    assert (ticket.primary_owner, ticket.status, ticket.backup_owner) == (second_engineer, "assigned", None)
+    latest = ticket.history.latest()
+    assert latest.history_user.username == clock.CLOCK_USERNAME
+    assert "carol.l3 did not acknowledge" in latest.history_change_reason
+    transfer = OwnershipTransfer.objects.get()
+    assert (transfer.from_owner, transfer.to_owner) == (desk.l3_engineer, second_engineer)
+    assert Notification.objects.filter(ticket=ticket, recipient=second_engineer).exists()
+
+
+def test_a_deadline_is_acted_on_once_however_often_the_clock_sweeps(desk, second_engineer):
+    ticket = _p0_awaiting(desk, backup=second_engineer)
+    with _after_timeout(ticket):
+        assert [clock.sweep(), clock.sweep(), clock.sweep()] == [1, 0, 0]
+        assert clock.fail_over(ticket.pk, ticket.acknowledgement_due) is False
+    assert SlaEvent.objects.count() == 1 and OwnershipTransfer.objects.count() == 1
+
+
+def test_an_acknowledgement_before_the_sweep_wins(desk, second_engineer):
+    ticket = _p0_awaiting(desk, backup=second_engineer)
+    deadline = ticket.acknowledgement_due
+    services.ticket_acknowledge(ticket=ticket, by=desk.l3_engineer)
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+        assert clock.sweep() == 0
+        assert clock.fail_over(ticket.pk, deadline) is False
+    assert Ticket.objects.get(pk=ticket.pk).primary_owner == desk.l3_engineer
+    assert not SlaEvent.objects.exists()
+
+
+def test_a_late_acknowledgement_after_the_failover_is_refused_not_applied(desk, second_engineer):
+    ticket = _p0_awaiting(desk, backup=second_engineer)
+    page_loaded_by_carol = Ticket.objects.get(pk=ticket.pk)
+    with _after_timeout(ticket):
+        clock.sweep()
+    with pytest.raises(services.TicketConflict, match="by sla-clock"):
+        services.ticket_acknowledge(ticket=page_loaded_by_carol, by=desk.l3_engineer)
+    assert Ticket.objects.get(pk=ticket.pk).primary_owner == second_engineer
+
+
+def test_owners_who_are_away_are_skipped(desk, second_engineer):
+    ticket = _p0_awaiting(desk, backup=second_engineer, escalation_owner=desk.manager)
+    clock.profile_set_away(user=second_engineer, by=second_engineer, is_away=True)
+    with _after_timeout(ticket):
+        clock.sweep()
+    assert Ticket.objects.get(pk=ticket.pk).primary_owner == desk.manager
+
+
+def test_with_nobody_left_the_team_queue_takes_it_and_managers_are_alerted(desk):
+    ticket = _p0_awaiting(desk)
+    with _after_timeout(ticket):
+        assert clock.sweep() == 1
+        assert clock.sweep() == 0
+    ticket.refresh_from_db()
+    assert (ticket.primary_owner, ticket.status, ticket.acknowledgement_due) == (None, "assigned", None)
+    alerted = set(Notification.objects.filter(ticket=ticket).values_list("recipient__username", flat=True))
+    assert {"maria.manager", "mateo.manager"} <= alerted
+
+
+def test_going_away_makes_ones_assignments_fail_over_at_once(desk, second_engineer):
+    ticket = _p0_awaiting(desk, backup=second_engineer)
+    clock.profile_set_away(user=desk.l3_engineer, by=desk.l3_engineer, is_away=True)
+    assert clock.sweep() == 1
+    assert Ticket.objects.get(pk=ticket.pk).primary_owner == second_engineer
+
+
+def test_only_the_person_or_a_manager_marks_someone_away(desk, second_engineer):
+    with pytest.raises(PermissionDenied):
+        clock.profile_set_away(user=second_engineer, by=desk.l3_engineer, is_away=True)
+    assert clock.profile_set_away(user=second_engineer, by=desk.manager, is_away=True).is_away
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between threads need a server database")
+def test_two_clocks_sweeping_at_once_act_once(desk, second_engineer):
+    tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(10)]
+    results = []
+    with _after_timeout(tickets[-1]):
+        threads = [
+            threading.Thread(target=lambda: (results.append(clock.sweep()), connection.close())) for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sum(results) == 10
+    assert SlaEvent.objects.count() == 10 and OwnershipTransfer.objects.count() == 10
