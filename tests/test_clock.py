@@ -123,3 +123,14 @@ def test_two_clocks_sweeping_at_once_act_once(desk, second_engineer):
             thread.join()
     assert sum(results) == 10
     assert SlaEvent.objects.count() == 10 and OwnershipTransfer.objects.count() == 10
+
+
+def test_the_ticket_timeline_says_why_the_clock_moved_it(client, desk, second_engineer):
+    ticket = _p0_awaiting(desk, backup=second_engineer)
+    with _after_timeout(ticket, extra=timedelta(seconds=3)):
+        clock.sweep()
+    client.force_login(second_engineer)
+    timeline = client.get(f"/tickets/{ticket.reference}/").context["timeline"]
+    sla = next(entry for entry in timeline if entry.kind == "sla")
+    assert "acted 3s later" in sla.title and "failed over to dave.l3" in sla.body
+    assert any(entry.kind == "transfer" and "Automatic failover" in entry.body for entry in timeline)

@@ -6,8 +6,18 @@ from itertools import pairwise
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
-from escalations.models import BounceRefusal, Escalation, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
+from escalations.models import (
+    BounceRefusal,
+    Escalation,
+    OwnershipTransfer,
+    Severity,
+    SlaEvent,
+    Ticket,
+    TicketNote,
+    Tier,
+)
 
 TRACKED_FIELDS = ["status", "tier", "severity", "primary_owner", "backup_owner", "escalation_owner", "title"]
 
@@ -39,6 +49,7 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
         ]
         + [_transfer_entry(t) for t in ticket.transfers.select_related("by", "from_owner", "to_owner")]
         + [_note_entry(n) for n in ticket.notes.select_related("author")]
+        + [_sla_entry(event) for event in ticket.sla_events.all()]
         + [
             _refusal_entry(r)
             for r in BounceRefusal.objects.filter(ticket=ticket).select_related("by", "from_tier", "to_tier")
@@ -77,6 +88,17 @@ def _note_entry(note: TicketNote) -> TimelineEntry:
         kind=f"note-{note.visibility}",
         title=note.get_visibility_display(),
         body=note.body,
+    )
+
+
+def _sla_entry(event: SlaEvent) -> TimelineEntry:
+    late = int(event.lateness.total_seconds())
+    return TimelineEntry(
+        at=event.acted_at,
+        actor="sla-clock",
+        kind="sla",
+        title=f"{event.get_kind_display()} (due {timezone.localtime(event.deadline):%H:%M:%S}, acted {late}s later)",
+        body=event.outcome,
     )
 
 
