@@ -1,4 +1,5 @@
 from escalations import roles
+from escalations.selectors.notifications import unread_count
 
 
 def navigation(request) -> dict:
@@ -6,4 +7,10 @@ def navigation(request) -> dict:
     user = request.user
     if not user.is_authenticated:
         return {}
-    return {"nav": {"is_manager": roles.is_manager(user), "is_admin": roles.is_admin(user)}}
+    return {
+        "nav": {
+            "is_manager": roles.is_manager(user),
+            "is_admin": roles.is_admin(user),
+            "unread_notifications": unread_count(user),
+        }
+    }

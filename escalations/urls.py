@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalations.views import escalation, queue, tickets
+from escalations.views import escalation, notifications, queue, tickets
 
 app_name = "escalations"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("tickets/SUP-<int:number>/deescalate/", escalation.ticket_deescalate, name="ticket_deescalate"),
     path("tickets/SUP-<int:number>/transfer/", escalation.ticket_transfer, name="ticket_transfer"),
     path("tickets/SUP-<int:number>/<slug:transition>/", tickets.ticket_transition, name="ticket_transition"),
+    path("notifications/", notifications.notification_inbox, name="notifications"),
+    path("notifications/failed/", notifications.failed_deliveries, name="notifications_failed"),
+    path("notifications/<int:pk>/retry/", notifications.notification_retry, name="notification_retry"),
     path("escalations/<int:pk>/", escalation.escalation_detail, name="escalation"),
     path("escalations/<int:pk>/<slug:document>.md", escalation.escalation_document, name="escalation_document"),
     path(
@@ -22,4 +25,13 @@ urlpatterns = [
         escalation.escalation_attachment,
         name="escalation_attachment",
     ),
+]
+
+# Notifications: the bell's inbox and, for managers, the deliveries that failed.
+from escalations.views import notifications
+
+urlpatterns += [
+    path("notifications/", notifications.notification_inbox, name="notifications"),
+    path("notifications/failed/", notifications.failed_deliveries, name="notifications_failed"),
+    path("notifications/<int:pk>/retry/", notifications.notification_retry, name="notification_retry"),
 ]

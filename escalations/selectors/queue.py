@@ -8,13 +8,12 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from escalations import roles
 from escalations.models import Severity, Ticket, Tier
-from escalations.models.ticket import NEXT_DUE
+from escalations.models.ticket import NEXT_DUE, open_statuses_literally
 from escalations.selectors.tickets import visible_tickets
 
 QUEUE_SCOPES = {
@@ -56,16 +55,6 @@ def queue_scopes_for(user) -> dict[str, str]:
     if roles.is_manager(user):
         return QUEUE_SCOPES
     return {key: label for key, label in QUEUE_SCOPES.items() if key not in MANAGER_SCOPES}
-
-
-def open_statuses_literally() -> RawSQL:
-    """`status IN ('new', …)` with the values written out, exactly as in the condition of the partial indexes.
-
-    SQLite uses a partial index only when the query repeats its condition literally, and bound parameters never match:
-    with `status__in` the queue would sort every open ticket instead of reading ticket_open_next_due in order.
-    """
-    values = ", ".join(f"'{status}'" for status in Ticket.OPEN_STATUSES)
-    return RawSQL(f'"{Ticket._meta.db_table}"."status" IN ({values})', (), output_field=BooleanField())
 
 
 def _scope_filter(user, scope: str) -> Q:

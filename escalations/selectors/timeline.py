@@ -1,7 +1,5 @@
 """A ticket's timeline: every recorded change, escalation, transfer, note and refusal, newest first."""
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import pairwise
 
 from django.contrib.auth import get_user_model
@@ -18,19 +16,10 @@ from escalations.models import (
     TicketNote,
     Tier,
 )
+from escalations.selectors.entries import TimelineEntry
+from escalations.selectors.notifications import notification_entries
 
 TRACKED_FIELDS = ["status", "tier", "severity", "primary_owner", "backup_owner", "escalation_owner", "title"]
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    actor: str
-    kind: str
-    title: str
-    body: str = ""
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-    link: str = ""
 
 
 def _name(user) -> str:
@@ -50,6 +39,7 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
         + [_transfer_entry(t) for t in ticket.transfers.select_related("by", "from_owner", "to_owner")]
         + [_note_entry(n) for n in ticket.notes.select_related("author")]
         + [_sla_entry(event) for event in ticket.sla_events.all()]
+        + notification_entries(ticket)
         + [
             _refusal_entry(r)
             for r in BounceRefusal.objects.filter(ticket=ticket).select_related("by", "from_tier", "to_tier")
