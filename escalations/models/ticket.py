@@ -2,16 +2,31 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Q, When
+from django.db.models import BooleanField, Case, F, Q, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from escalations import roles
+from escalations.business_time import business_time_between
+from escalations.deadlines import ticket_deadlines, working_time_for
 from escalations.models.config import Account, Severity, Tier
 
 OPEN_STATUS_VALUES = ["new", "assigned", "in_progress", "waiting_on_customer"]
 OPEN_ONLY = Q(status__in=OPEN_STATUS_VALUES)
+
+
+def open_statuses_literally() -> RawSQL:
+    """`status IN ('new', …)` with the values written out, exactly as in the condition of the partial indexes.
+
+    SQLite uses a partial index only when the query repeats its condition literally, and bound parameters never match:
+    with `status__in` the queue would sort every open ticket instead of reading ticket_open_next_due in order.
+    """
+    values = ", ".join(f"'{status}'" for status in OPEN_STATUS_VALUES)
+    return RawSQL(f'"escalations_ticket"."status" IN ({values})', (), output_field=BooleanField())
+
+
 # The deadline a queue sorts by: first response until someone responded, then resolution.
 NEXT_DUE = Case(When(first_responded_at__isnull=True, then=F("first_response_due")), default=F("resolution_due"))
 
@@ -91,7 +106,10 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     )
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_for = models.DurationField(default=timedelta(0), editable=False)
-    breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breached_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the resolution deadline was missed."
+    )
+    first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
     flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
     flag_reason = models.CharField(max_length=300, blank=True, editable=False)
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True)
@@ -150,9 +168,26 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         return "at_risk" if allowed and elapsed / allowed * 100 >= self.tier.escalate_at_percent else "ok"
 
     def compute_deadlines(self) -> None:
-        """SLA clocks always run from the original creation time (seed 002, pitfall 4)."""
-        self.first_response_due = self.created_at + self.tier.first_response_sla
-        self.resolution_due = self.created_at + self.tier.resolution_target
+        """SLA clocks always run from the original creation time (seed 002, pitfall 4), in the calendar's hours.
+
+        The clock never escalates a ticket sooner than the receiving tier's first-response window after it
+        arrived: otherwise a ticket escalated late would cascade to the top tier at once.
+        """
+        deadlines = ticket_deadlines(self)
+        self.first_response_due, self.resolution_due = deadlines.first_response_due, deadlines.resolution_due
+        arrival = self.assigned_at or self.created_at
+        self.escalation_due = max(deadlines.escalation_due, arrival + self.tier.first_response_sla)
+
+    def _start_pause(self) -> None:
+        if self.tier.pause_on_waiting:
+            self.paused_at = timezone.now()
+
+    def _end_pause(self) -> None:
+        """Waiting on the customer is over: the working time it took no longer counts against the SLA."""
+        if self.paused_at is not None:
+            self.paused_for += business_time_between(self.paused_at, timezone.now(), working_time_for(self))
+            self.paused_at = None
+            self.compute_deadlines()
 
     @property
     def acknowledgement_timeout(self) -> timedelta:
@@ -165,6 +200,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.acknowledgement_due = self.assigned_at + self.acknowledgement_timeout
 
     def _move_to_tier(self, tier: Tier, owner) -> None:
+        self._end_pause()
         self.tier = tier
         self.backup_owner = None
         self._start_assignment(owner)
@@ -201,7 +237,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         permission=roles.can_work_ticket,
     )
     def wait_on_customer(self) -> None:
-        pass
+        self._start_pause()
 
     @transition(
         field=status,
@@ -211,7 +247,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         permission=roles.can_work_ticket,
     )
     def resume(self) -> None:
-        pass
+        self._end_pause()
 
     @transition(
         field=status,
@@ -229,6 +265,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             self.backup_owner = None
         if owner is not None and self.escalation_owner_id == owner.pk:
             self.escalation_owner = None
+        self._end_pause()
         self._start_assignment(owner)
 
     @transition(
@@ -239,6 +276,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         permission=roles.can_work_ticket,
     )
     def resolve(self) -> None:
+        self._end_pause()
         self.resolved_at = timezone.now()
 
     @transition(
