@@ -6,7 +6,19 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from escalations import services
 from escalations.forms.tickets import TRANSITION_FORMS
-from escalations.models import Account, EscalationCriterion, Severity, Ticket, Tier
+from escalations.models import (
+    Account,
+    Calendar,
+    EscalationCriterion,
+    Holiday,
+    Notification,
+    Profile,
+    Severity,
+    SlaEvent,
+    Ticket,
+    Tier,
+    WebhookEndpoint,
+)
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
@@ -95,3 +107,53 @@ class TicketAdmin(FSMAdminMixin, AuditedAdmin):
             return False
         self.message_user(request, f"{obj.reference}: {transition_name} done.", level=messages.SUCCESS)
         return True
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
+@admin.register(Calendar)
+class CalendarAdmin(AuditedAdmin):
+    list_display = ["name", "time_zone", "is_24x7"]
+    inlines = [HolidayInline]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "severity", "slack_format", "is_active"]
+    list_filter = ["is_active", "team", "severity"]
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """What the desk and the clock recorded: readable, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SlaEvent)
+class SlaEventAdmin(RecordAdmin):
+    list_display = ["ticket", "kind", "deadline", "acted_at", "outcome"]
+    list_filter = ["kind"]
+    list_select_related = ["ticket"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(RecordAdmin):
+    list_display = ["subject", "channel", "recipient", "status", "attempts", "created_at", "delivered_at"]
+    list_filter = ["status", "channel"]
+    list_select_related = ["recipient"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "is_away", "away_since"]
+    list_filter = ["is_away"]

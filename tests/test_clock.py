@@ -134,3 +134,66 @@ def test_the_ticket_timeline_says_why_the_clock_moved_it(client, desk, second_en
     sla = next(entry for entry in timeline if entry.kind == "sla")
     assert "acted 3s later" in sla.title and "failed over to dave.l3" in sla.body
     assert any(entry.kind == "transfer" and "Automatic failover" in entry.body for entry in timeline)
+
+
+def _travel_to(moment, extra=timedelta(seconds=1)):
+    return time_machine.travel(moment + extra, tick=False)
+
+
+def test_at_the_escalation_point_the_clock_escalates_one_tier(desk):
+    ticket = desk.working_at_l1()
+    assert ticket.escalation_due == ticket.created_at + timedelta(hours=18)
+    with _travel_to(ticket.escalation_due):
+        assert clock.sweep() == 1
+        assert clock.sweep() == 0
+    ticket.refresh_from_db()
+    assert (ticket.tier, ticket.status, ticket.primary_owner) == (desk.l2, "assigned", None)
+    escalation = ticket.escalations.get()
+    assert (escalation.kind, escalation.by.username) == ("sla", clock.CLOCK_USERNAME)
+    assert "75% of the L1 resolution time elapsed" in escalation.rationale
+    assert Notification.objects.filter(ticket=ticket, recipient=desk.l2_agent).exists()
+    assert ticket.escalation_due >= ticket.assigned_at + timedelta(hours=2)
+
+
+def test_waiting_on_the_customer_stops_the_escalation_clock(desk):
+    ticket = desk.working_at_l1()
+    services.ticket_wait_on_customer(ticket=ticket, by=desk.l1_agent, reason="Asked for a HAR file")
+    with _travel_to(ticket.escalation_due):
+        assert clock.sweep() == 0
+        services.ticket_resume(ticket=Ticket.objects.get(pk=ticket.pk), by=desk.l1_agent)
+    ticket.refresh_from_db()
+    assert ticket.paused_for > timedelta(hours=17)
+    assert ticket.escalation_due > ticket.created_at + timedelta(hours=35)
+
+
+def test_at_the_top_tier_the_escalation_point_alerts_managers(desk):
+    ticket = services.ticket_acknowledge(
+        ticket=services.ticket_assign(ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer),
+        by=desk.l3_engineer,
+    )
+    with _travel_to(ticket.escalation_due):
+        assert clock.sweep() == 1
+    ticket.refresh_from_db()
+    assert (ticket.tier, ticket.escalation_due) == (desk.l3, None)
+    assert Notification.objects.filter(ticket=ticket, recipient=desk.manager).exists()
+
+
+def test_breaches_are_recorded_once_with_how_late(desk):
+    ticket = desk.open_ticket()
+    with _travel_to(ticket.first_response_due, extra=timedelta(seconds=7)):
+        assert clock.sweep() == 1
+    with _travel_to(ticket.resolution_due):
+        assert clock.sweep() == 2  # the escalation point (nobody took it: managers alerted) and the breach
+        assert clock.sweep() == 0
+    ticket.refresh_from_db()
+    assert ticket.first_response_breached_at is not None and ticket.breached_at is not None
+    kinds = {event.kind: event for event in SlaEvent.objects.filter(ticket=ticket)}
+    assert set(kinds) == {"first_response_breach", "escalate_at", "resolution_breach"}
+    assert kinds["first_response_breach"].lateness >= timedelta(seconds=7)
+
+
+def test_with_nothing_due_a_sweep_is_one_query(desk, django_assert_num_queries):
+    for _ in range(5):
+        desk.working_at_l1()
+    with django_assert_num_queries(1):
+        assert clock.sweep() == 0

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+from escalations.business_time import WEEKDAYS, validate_working_hours
 
 
 def validate_time_zone(name: str) -> None:
@@ -27,6 +27,7 @@ class Calendar(models.Model):
     working_hours = models.JSONField(
         default=default_working_hours,
         blank=True,
+        validators=[validate_working_hours],
         help_text='Per weekday, a list of ["HH:MM", "HH:MM"] intervals, e.g. {"mon": [["09:00", "17:00"]]}.',
     )
     history = HistoricalRecords()
@@ -36,6 +37,10 @@ class Calendar(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not self.is_24x7 and not any((self.working_hours or {}).values()):
+            raise ValidationError({"working_hours": "A calendar that is not 24×7 needs working hours on at least one weekday."})
 
     @property
     def zone(self) -> ZoneInfo:

@@ -200,11 +200,18 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.acknowledgement_due = self.assigned_at + self.acknowledgement_timeout
 
     def _move_to_tier(self, tier: Tier, owner) -> None:
+        """Moving tier never brings the customer's resolution deadline forward.
+
+        The new tier's target still counts from creation, but a ticket that took longer than that target
+        to reach the tier keeps the later deadline it already had instead of being breached on arrival.
+        """
         self._end_pause()
+        promised = self.resolution_due
         self.tier = tier
         self.backup_owner = None
         self._start_assignment(owner)
         self.compute_deadlines()
+        self.resolution_due = max(self.resolution_due, promised)
 
     @transition(
         field=status,

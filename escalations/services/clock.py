@@ -17,7 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from escalations import roles
-from escalations.models import OwnershipTransfer, Profile, SlaEvent, Ticket
+from escalations.models import Escalation, OwnershipTransfer, Profile, SlaEvent, Ticket, Tier
+from escalations.models.ticket import open_statuses_literally
+from escalations.notifications import managers_of, notify
 from escalations.services.audit import require_transition, save_with_audit
 
 CLOCK_USERNAME = "sla-clock"
@@ -35,12 +37,6 @@ def clock_user():
 
 def is_available(user) -> bool:
     return user is not None and user.is_active and not Profile.objects.filter(user=user, is_away=True).exists()
-
-
-def due_acknowledgements(now: datetime, limit: int) -> list[tuple[int, datetime]]:
-    """Assignments whose acknowledgement deadline passed: one range scan of the partial index."""
-    due = Ticket.objects.filter(status=Ticket.Status.ASSIGNED, acknowledgement_due__lte=now)
-    return list(due.order_by("acknowledgement_due").values_list("pk", "acknowledgement_due")[:limit])
 
 
 def _claim(ticket_id: int, kind: str, deadline: datetime, outcome: str) -> bool:
@@ -61,10 +57,8 @@ def _next_owner(ticket: Ticket):
     )
 
 
-def fail_over(ticket_id: int, deadline: datetime, *, now: datetime | None = None) -> bool:
+def fail_over(ticket_id: int, deadline: datetime) -> bool:
     """Reassign a ticket nobody acknowledged: to the backup, the escalation owner, else the team queue + managers."""
-    from escalations.notifications import managers_of, notify
-
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
@@ -114,10 +108,38 @@ def _reassign(ticket: Ticket, successor, clock, outcome: str) -> None:
         )
 
 
+SWEEP_FIELDS = ("pk", "status", "acknowledgement_due", "escalation_due", "first_response_due", "resolution_due")
+
+
+def due_deadlines(now: datetime, limit: int) -> list[dict]:
+    """Open tickets with any deadline passed and not yet acted on: one query over the partial deadline indexes.
+
+    With nothing due this is one index probe per deadline kind, whatever the number of open tickets.
+    """
+    running = Q(paused_at__isnull=True)
+    due = (
+        Q(status=Ticket.Status.ASSIGNED, acknowledgement_due__lte=now)
+        | Q(running, escalation_due__lte=now)
+        | Q(first_response_due__lte=now, first_responded_at__isnull=True, first_response_breached_at__isnull=True)
+        | Q(running, resolution_due__lte=now, breached_at__isnull=True)
+    )
+    return list(Ticket.objects.filter(open_statuses_literally(), due).values(*SWEEP_FIELDS)[:limit])
+
+
 def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     """Act on every deadline that has passed; returns how many actions were taken."""
     now = now or timezone.now()
-    return sum(fail_over(pk, deadline, now=now) for pk, deadline in due_acknowledgements(now, limit))
+    acted = 0
+    for row in due_deadlines(now, limit):
+        for field, action in DEADLINE_ACTIONS:
+            deadline = row[field]
+            if (
+                deadline is not None
+                and deadline <= now
+                and (field != "acknowledgement_due" or row["status"] == "assigned")
+            ):
+                acted += action(row["pk"], deadline)
+    return acted
 
 
 def profile_set_away(*, user, by, is_away: bool) -> Profile:
@@ -151,3 +173,92 @@ def run_clock(*, seconds: float, interval: float = 1.0) -> int:
         acted += sweep()
         time.sleep(max(interval - (time.monotonic() - started), 0))
     return acted
+
+
+def _locked(ticket_id: int, **still) -> Ticket | None:
+    """The ticket under a row lock, if it is still open and the deadline that fell due is still its deadline."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("tier", "severity", "primary_owner")
+        .filter(open_statuses_literally(), pk=ticket_id, **still)
+        .first()
+    )
+
+
+def escalate_on_sla(ticket_id: int, deadline: datetime) -> bool:
+    """The tier's escalate-at share of the resolution time is gone without a resolution path (seed 002).
+
+    Up one tier as the clock (an Escalation of kind "sla"), or, at the top tier or before anyone took
+    the ticket, alert its managers. Either way this deadline is done.
+    """
+    with transaction.atomic():
+        ticket = _locked(ticket_id, escalation_due=deadline, paused_at__isnull=True)
+        if ticket is None:
+            return False
+        above = Tier.objects.filter(is_active=True, level__gt=ticket.tier.level).order_by("level").first()
+        can_move = above is not None and ticket.status in Ticket.WORKING_STATUSES
+        outcome = (
+            f"{ticket.tier.escalate_at_percent}% of the {ticket.tier.label} resolution time elapsed without a "
+            + (f"resolution path: escalated to {above.label}" if can_move else "resolution path: managers alerted")
+        )
+        if not _claim(ticket.pk, SlaEvent.Kind.ESCALATE_AT, deadline, outcome):
+            return False
+        clock = clock_user()
+        if can_move:
+            _escalate_as_clock(ticket, above, clock, outcome)
+            recipients = list(above.team.user_set.filter(is_active=True))
+        else:
+            ticket.escalation_due = None
+            save_with_audit(ticket, by=clock, reason=f"SLA: {outcome}")
+            recipients = list(managers_of(ticket))
+        notify(ticket=ticket, subject=f"{ticket.reference}: {outcome}", body=outcome, recipients=recipients)
+    return True
+
+
+def _escalate_as_clock(ticket: Ticket, to_tier: Tier, clock, outcome: str) -> None:
+    from_tier = ticket.tier
+    require_transition(ticket, name="escalate", by=clock)(to_tier=to_tier, owner=None)
+    save_with_audit(ticket, by=clock, reason=f"SLA: {outcome}")
+    Escalation.objects.create(
+        ticket=ticket, from_tier=from_tier, to_tier=to_tier, kind=Escalation.Kind.SLA, rationale=outcome, by=clock
+    )
+
+
+def _breach(ticket_id: int, deadline: datetime, *, kind: str, field: str, still: dict) -> bool:
+    with transaction.atomic():
+        ticket = _locked(ticket_id, **still)
+        if ticket is None:
+            return False
+        what = SlaEvent.Kind(kind).label.lower()
+        outcome = f"{what} at {ticket.tier.label}: due {timezone.localtime(deadline):%a %H:%M}"
+        if not _claim(ticket.pk, kind, deadline, outcome):
+            return False
+        setattr(ticket, field, timezone.now())
+        save_with_audit(ticket, by=clock_user(), reason=f"SLA: {outcome}")
+        recipients = [*managers_of(ticket), ticket.primary_owner]
+        notify(ticket=ticket, subject=f"{ticket.reference}: {what}", body=outcome, recipients=recipients)
+    return True
+
+
+def breach_first_response(ticket_id: int, deadline: datetime) -> bool:
+    still = {
+        "first_response_due": deadline,
+        "first_responded_at__isnull": True,
+        "first_response_breached_at__isnull": True,
+    }
+    kind = SlaEvent.Kind.FIRST_RESPONSE_BREACH
+    return _breach(ticket_id, deadline, kind=kind, field="first_response_breached_at", still=still)
+
+
+def breach_resolution(ticket_id: int, deadline: datetime) -> bool:
+    """Marked breached with how late, and managers alerted; escalating is the escalate-at deadline's job."""
+    still = {"resolution_due": deadline, "breached_at__isnull": True, "paused_at__isnull": True}
+    return _breach(ticket_id, deadline, kind=SlaEvent.Kind.RESOLUTION_BREACH, field="breached_at", still=still)
+
+
+DEADLINE_ACTIONS = [
+    ("acknowledgement_due", fail_over),
+    ("escalation_due", escalate_on_sla),
+    ("first_response_due", breach_first_response),
+    ("resolution_due", breach_resolution),
+]
