@@ -1,0 +1,81 @@
+"""Start the real django-q2 cluster, let deadlines fall due a few seconds ahead, and report how late the clock acted."""
+
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from escalations import services
+from escalations.models import SlaEvent, Ticket, Tier
+from escalations.services.clock import clock_user
+
+WARM_UP = timedelta(seconds=45)  # django-q2's scheduler looks every ~30 s; the first clock loop starts within it
+
+
+class Command(BaseCommand):
+    help = "Measure the SLA clock's lateness: acknowledgement deadlines a few seconds ahead, failed over by qcluster."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tickets", type=int, default=40)
+        parser.add_argument("--spread", type=int, default=60, help="deadlines fall over this many seconds")
+
+    def handle(self, *args, tickets: int, spread: int, **options):
+        top = Tier.objects.filter(is_active=True).order_by("-level").first()
+        if top is None:
+            raise CommandError("Import the escalation config first.")
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            created = self._tickets_due_soon(tickets, spread)
+            self.stdout.write(
+                f"{len(created)} assignments fall due over {spread}s after a {WARM_UP.seconds}s warm-up; waiting…"
+            )
+            self._report(self._wait_for(created, timeout=WARM_UP.seconds + spread + 120))
+        finally:
+            cluster.send_signal(signal.SIGTERM)
+            cluster.wait(timeout=60)
+
+    def _tickets_due_soon(self, count: int, spread: int) -> list[int]:
+        from escalations.models import Account, Severity
+
+        by, severity, account = clock_user(), Severity.objects.order_by("code").first(), Account.objects.first()
+        start = timezone.now() + WARM_UP
+        ids = []
+        for index in range(count):
+            ticket = services.ticket_create(
+                by=by,
+                title=f"Clock benchmark {index}",
+                description="Nobody acknowledges this.",
+                account=account,
+                category="bug",
+                severity=severity,
+                requester="benchmark",
+            )
+            due = start + timedelta(seconds=spread * index / max(count - 1, 1))
+            Ticket.objects.filter(pk=ticket.pk).update(
+                status="assigned", assigned_at=timezone.now(), acknowledgement_due=due
+            )
+            ids.append(ticket.pk)
+        return ids
+
+    def _wait_for(self, ids: list[int], timeout: int) -> list[float]:
+        stop = time.monotonic() + timeout
+        events = SlaEvent.objects.filter(ticket_id__in=ids, kind=SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT)
+        while time.monotonic() < stop and events.count() < len(ids):
+            time.sleep(1)
+        return sorted((event.acted_at - event.deadline).total_seconds() for event in events)
+
+    def _report(self, lateness: list[float]) -> None:
+        if not lateness:
+            raise CommandError("The clock acted on nothing: is the 'SLA clock' schedule there (migrate)?")
+        p95 = lateness[min(len(lateness) - 1, int(len(lateness) * 0.95))]
+        self.stdout.write(
+            f"acted on {len(lateness)}: p50 {statistics.median(lateness):.2f}s, p95 {p95:.2f}s, max {lateness[-1]:.2f}s"
+        )
