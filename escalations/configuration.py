@@ -1,7 +1,7 @@
 """Escalation tiers and severities as a YAML file: parse and validate, import as the desired state, export.
 
 The file format is the "Escalation Workflow Configuration" block of seed 002, plus optional keys
-(`escalate_at`, `active`, `customer_update_cadence`) so an export carries the whole state.
+(`escalate_at`, `active`, `acknowledgement_timeout`, `customer_update_cadence`) so an export carries the whole state.
 """
 
 from collections.abc import Callable, Hashable
@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 
 from escalations.durations import format_duration, parse_duration
 from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
+from escalations.models.config import DEFAULT_ACKNOWLEDGEMENT_TIMEOUT
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_escalation_config.yaml")
 DEFAULT_ESCALATE_AT = 75
@@ -41,6 +42,7 @@ class TierSpec:
     first_response: timedelta
     resolution_target: timedelta
     escalate_at: int
+    acknowledgement_timeout: timedelta
     active: bool
     criteria: tuple[str, ...]
 
@@ -52,6 +54,7 @@ class SeveritySpec:
     route_to: int | None
     notification: str
     customer_update_cadence: timedelta | None
+    acknowledgement_timeout: timedelta | None
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ class _Validator:
         return tiers
 
     def tier(self, value: Any, path: str) -> TierSpec | None:
-        optional = ("capabilities", "escalation_criteria", "escalate_at", "active")
+        optional = ("capabilities", "escalation_criteria", "escalate_at", "active", "acknowledgement_timeout")
         data = self.mapping(value, path, required=("level", "name", "team", "sla"), optional=optional)
         if data is None:
             return None
@@ -219,6 +222,9 @@ class _Validator:
             first_response=first_response,
             resolution_target=resolution_target,
             escalate_at=self.field(data, "escalate_at", path, percent, DEFAULT_ESCALATE_AT),
+            acknowledgement_timeout=self.field(
+                data, "acknowledgement_timeout", path, self.duration, DEFAULT_ACKNOWLEDGEMENT_TIMEOUT
+            ),
             active=self.field(data, "active", path, self.boolean, True),
             criteria=self.field(data, "escalation_criteria", path, criteria, ()),
         )
@@ -236,7 +242,7 @@ class _Validator:
         return severities
 
     def severity(self, value: Any, path: str) -> SeveritySpec | None:
-        optional = ("route_to", "customer_update_cadence")
+        optional = ("route_to", "customer_update_cadence", "acknowledgement_timeout")
         data = self.mapping(value, path, required=("severity", "description", "notification"), optional=optional)
         if data is None:
             return None
@@ -248,6 +254,7 @@ class _Validator:
             route_to=self.field(data, "route_to", path, self.level),
             notification=self.field(data, "notification", path, channel),
             customer_update_cadence=self.field(data, "customer_update_cadence", path, self.duration),
+            acknowledgement_timeout=self.field(data, "acknowledgement_timeout", path, self.duration),
         )
 
     def check_unique(self, specs: tuple[Any, ...], path: str, attribute: str, key: str) -> None:
@@ -323,6 +330,7 @@ def _apply_tier(spec: TierSpec, reason: str, summary: ImportSummary) -> Tier:
         "first_response_sla": spec.first_response,
         "resolution_target": spec.resolution_target,
         "escalate_at_percent": spec.escalate_at,
+        "acknowledgement_timeout": spec.acknowledgement_timeout,
         "is_active": spec.active,
     }
     _save_if_changed(tier, values, reason, summary)
@@ -347,6 +355,7 @@ def _apply_severity(spec: SeveritySpec, tiers: dict[int, Tier], reason: str, sum
         "route_to_id": tiers[spec.route_to].pk if spec.route_to is not None else None,
         "notification_channel": spec.notification,
         "customer_update_cadence": spec.customer_update_cadence,
+        "acknowledgement_timeout": spec.acknowledgement_timeout,
     }
     _save_if_changed(severity, values, reason, summary)
 
@@ -391,6 +400,7 @@ def _tier_document(tier: Tier) -> dict[str, Any]:
             "resolution_target": format_duration(tier.resolution_target),
         },
         "escalate_at": tier.escalate_at_percent,
+        "acknowledgement_timeout": format_duration(tier.acknowledgement_timeout),
         "active": tier.is_active,
         "escalation_criteria": [criterion.text for criterion in tier.active_criteria],
     }
@@ -403,6 +413,8 @@ def _severity_document(severity: Severity) -> dict[str, Any]:
     document["notification"] = severity.notification_channel
     if severity.customer_update_cadence is not None:
         document["customer_update_cadence"] = format_duration(severity.customer_update_cadence)
+    if severity.acknowledgement_timeout is not None:
+        document["acknowledgement_timeout"] = format_duration(severity.acknowledgement_timeout)
     return document
 
 

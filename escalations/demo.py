@@ -29,6 +29,7 @@ PEOPLE = [
     DemoPerson("agent.l1", roles.AGENTS, 1),
     DemoPerson("agent.l2", roles.AGENTS, 2),
     DemoPerson("engineer.l3", roles.AGENTS, 3),
+    DemoPerson("oncall.l3", roles.AGENTS, 3),
     DemoPerson("manager", roles.MANAGERS),
     DemoPerson("manager2", roles.MANAGERS),
     DemoPerson("admin", roles.ADMINS, is_staff=True),

@@ -106,14 +106,16 @@ def test_the_command_loads_the_default_config_when_no_file_is_given():
     assert Tier.objects.count() == 3
 
 
-def test_the_default_config_is_the_seed_block_plus_p3_and_cadences():
+def test_the_default_config_is_the_seed_block_plus_p3_cadences_and_acknowledgement_timeouts():
     default = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
     added = [line for line in default.splitlines() if line not in SEED.splitlines()]
 
     assert default.startswith("# Escalation Workflow Definition\nescalation:\n")
     assert added == [
         "      customer_update_cadence: 30m",
+        "      acknowledgement_timeout: 5m",
         "      customer_update_cadence: 2h",
+        "      acknowledgement_timeout: 5m",
         "      customer_update_cadence: 24h",
         "    - severity: P3",
         '      description: "Minor issue, question or cosmetic defect"',
@@ -429,3 +431,13 @@ def test_any_spelling_of_units_formats_to_the_same_duration(amounts):
     text = "".join(f"{amount}{unit}" for amount, unit in zip(amounts, "dhms") if amount)
 
     assert parse_duration(format_duration(parse_duration(text))) == parse_duration(text)
+
+
+@pytest.mark.django_db
+def test_acknowledgement_timeouts_are_read_and_written():
+    import_config(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    assert Severity.objects.get(code="P0").acknowledgement_timeout == timedelta(minutes=5)
+    assert Severity.objects.get(code="P3").acknowledgement_timeout is None
+    assert Tier.objects.get(level=1).acknowledgement_timeout == timedelta(minutes=15)
+    exported = escalation_config_export()
+    assert "acknowledgement_timeout: 5m" in exported and "acknowledgement_timeout: 15m" in exported
