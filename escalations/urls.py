@@ -8,6 +8,7 @@ urlpatterns = [
     path("", queue.queue, name="queue"),
     path("tickets/new/", tickets.ticket_create, name="ticket_create"),
     path("tickets/SUP-<int:number>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/SUP-<int:number>/clocks/", tickets.ticket_clocks_fragment, name="ticket_clocks"),
     path("tickets/SUP-<int:number>/notes/", tickets.ticket_add_note, name="ticket_add_note"),
     path("tickets/SUP-<int:number>/clear-flag/", tickets.ticket_clear_flag, name="ticket_clear_flag"),
     # The guided actions share the transition URL shape, so a transition button links the same way to every action.

@@ -197,3 +197,21 @@ def test_with_nothing_due_a_sweep_is_one_query(desk, django_assert_num_queries):
         desk.working_at_l1()
     with django_assert_num_queries(1):
         assert clock.sweep() == 0
+
+
+def test_the_ticket_shows_every_deadline_with_its_rule_and_refreshes_them(client, desk):
+    ticket = services.ticket_assign(ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer)
+    client.force_login(desk.l3_engineer)
+    page = client.get(f"/tickets/{ticket.reference}/").content.decode()
+    for rule in ["L3 first response 1h, around the clock", "L3 escalates at 75% of resolution 4h", "L3 acknowledgement 15m, real time"]:
+        assert rule in page
+    fragment = client.get(f"/tickets/{ticket.reference}/clocks/")
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+    assert "SLA clocks" in fragment.content.decode()
+
+
+def test_waiting_on_the_customer_shows_the_pause(client, desk):
+    ticket = desk.working_at_l1()
+    services.ticket_wait_on_customer(ticket=ticket, by=desk.l1_agent, reason="Asked for logs")
+    client.force_login(desk.l1_agent)
+    assert 'data-testid="paused"' in client.get(f"/tickets/{ticket.reference}/clocks/").content.decode()

@@ -1,7 +1,11 @@
 """Queries that feed the desk's pages; each page costs a fixed number of queries."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import QuerySet
 
+from escalations.deadlines import ticket_deadlines
 from escalations.models import Escalation, Ticket
 
 
@@ -31,3 +35,31 @@ def escalation_detail(*, user, pk: int) -> Escalation | None:
         .prefetch_related("criteria", "attachments")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    label: str
+    due: datetime | None
+    rule: str
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+
+
+def ticket_clocks(ticket: Ticket) -> list[SlaClock]:
+    """Every deadline of the ticket at once, each with the SLA rule that produced it."""
+    rules = ticket_deadlines(ticket)
+    clocks = [
+        SlaClock(
+            "First response",
+            ticket.first_response_due,
+            rules.first_response_rule,
+            ticket.first_responded_at,
+            ticket.first_response_breached_at,
+        ),
+        SlaClock("Escalation point", ticket.escalation_due, rules.escalation_rule),
+        SlaClock("Resolution", ticket.resolution_due, rules.resolution_rule, ticket.resolved_at, ticket.breached_at),
+    ]
+    if ticket.acknowledgement_due:
+        clocks.insert(0, SlaClock("Acknowledgement", ticket.acknowledgement_due, rules.acknowledgement_rule))
+    return clocks

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from escalations import services
 from escalations.forms.tickets import TRANSITION_FORMS, NoteForm, ReasonForm, TicketForm
+from escalations.selectors.tickets import ticket_clocks
 from escalations.selectors.timeline import ticket_timeline
 from escalations.services.audit import transition_label
 from escalations.views.actions import get_ticket_for_user, require_available, ticket_form_page
@@ -19,9 +20,17 @@ def ticket_detail(request, number: int):
         "ticket": ticket,
         "transitions": list(ticket.get_available_user_status_transitions(request.user)),
         "timeline": ticket_timeline(ticket),
+        "clocks": ticket_clocks(ticket),
         "note_form": NoteForm(),
     }
     return render(request, "escalations/ticket_detail.html", context)
+
+
+@require_GET
+def ticket_clocks_fragment(request, number: int):
+    """The SLA clocks card alone, which the ticket page re-fetches so countdowns stay current without a reload."""
+    ticket = get_ticket_for_user(request, number)
+    return render(request, "escalations/_clocks.html", {"ticket": ticket, "clocks": ticket_clocks(ticket)})
 
 
 @require_http_methods(["GET", "POST"])
