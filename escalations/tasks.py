@@ -1,5 +1,7 @@
 """Background work for the django-q2 cluster. Tasks are thin: load by id, call a service; each is safe to run twice."""
 
+from django.db.models import Q
+
 from escalations import notifications
 
 
@@ -21,3 +23,16 @@ def run_clock() -> int:
     from escalations.services import clock
 
     return clock.run_clock(seconds=CLOCK_LOOP_SECONDS)
+
+
+def recompute_deadlines(model: str, pk: int, reason: str) -> int:
+    """After an SLA rule (tier, severity, calendar) changed: move the deadlines of the open tickets it governs."""
+    from escalations.models import Ticket
+    from escalations.services import clock
+
+    governed = {
+        "tier": lambda: Ticket.objects.filter(tier_id=pk),
+        "severity": lambda: Ticket.objects.filter(severity_id=pk),
+        "calendar": lambda: Ticket.objects.filter(Q(tier__calendar_id=pk) | Q(severity__calendar_id=pk)),
+    }
+    return clock.deadlines_recompute(reason=reason, tickets=governed[model]())

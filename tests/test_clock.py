@@ -215,3 +215,23 @@ def test_waiting_on_the_customer_shows_the_pause(client, desk):
     services.ticket_wait_on_customer(ticket=ticket, by=desk.l1_agent, reason="Asked for logs")
     client.force_login(desk.l1_agent)
     assert 'data-testid="paused"' in client.get(f"/tickets/{ticket.reference}/clocks/").content.decode()
+
+
+def test_changing_a_tiers_sla_moves_the_deadlines_of_its_open_tickets_and_says_why(desk, django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr("escalations.signals.async_task", lambda *args: queued.append(args))
+    open_ticket, closed = desk.working_at_l1(), desk.working_at_l1()
+    services.ticket_resolve(ticket=closed, by=desk.l1_agent, reason="Fixed")
+    closed_due = Ticket.objects.get(pk=closed.pk).resolution_due
+    with django_capture_on_commit_callbacks(execute=True):
+        desk.l1.resolution_target = timedelta(hours=12)
+        desk.l1.save()
+    assert queued == [("escalations.tasks.recompute_deadlines", "tier", desk.l1.pk, "the tier “L1 · Front-Line Support” changed")]
+    from escalations import tasks
+
+    assert tasks.recompute_deadlines(*queued[0][1:]) == 1
+    open_ticket.refresh_from_db()
+    assert open_ticket.resolution_due == open_ticket.created_at + timedelta(hours=12)
+    assert open_ticket.history.latest().history_change_reason == "Deadlines recomputed: the tier “L1 · Front-Line Support” changed"
+    assert Ticket.objects.get(pk=closed.pk).resolution_due == closed_due
+    assert tasks.recompute_deadlines(*queued[0][1:]) == 0

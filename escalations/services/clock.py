@@ -262,3 +262,27 @@ DEADLINE_ACTIONS = [
     ("first_response_due", breach_first_response),
     ("resolution_due", breach_resolution),
 ]
+
+
+RECOMPUTE_BATCH = 500
+DEADLINE_FIELDS = ("first_response_due", "resolution_due", "escalation_due")
+
+
+def deadlines_recompute(*, reason: str, tickets) -> int:
+    """Apply changed SLA rules to open tickets, in batches; each ticket whose deadline moved says why in its history.
+
+    Rule edits reach tickets already open, not only new ones. Unchanged tickets are not written.
+    """
+    moved, last_pk = 0, 0
+    clock = clock_user()
+    open_tickets = tickets.filter(open_statuses_literally()).select_related("tier__calendar", "severity__calendar")
+    while batch := list(open_tickets.filter(pk__gt=last_pk).order_by("pk")[:RECOMPUTE_BATCH]):
+        with transaction.atomic():
+            for ticket in batch:
+                before = [getattr(ticket, field) for field in DEADLINE_FIELDS]
+                ticket.compute_deadlines()
+                if [getattr(ticket, field) for field in DEADLINE_FIELDS] != before:
+                    save_with_audit(ticket, by=clock, reason=f"Deadlines recomputed: {reason}")
+                    moved += 1
+        last_pk = batch[-1].pk
+    return moved
