@@ -152,10 +152,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
 
     @property
     def next_deadline(self) -> datetime:
-        """The first-response deadline until someone acknowledges, then the resolution deadline."""
-        if self.first_responded_at is None:
-            return self.first_response_due
-        return self.resolution_due
+        """The soonest deadline still owed: acknowledgement, first response (until given), resolution."""
+        owed = [self.acknowledgement_due, None if self.first_responded_at else self.first_response_due, self.resolution_due]
+        return min(deadline for deadline in owed if deadline is not None)
 
     def sla_state(self, now: datetime | None = None) -> str:
         """ok, at_risk (the tier's escalate-at share of the time is gone) or breached."""
