@@ -40,7 +40,9 @@ class Calendar(models.Model):
 
     def clean(self) -> None:
         if not self.is_24x7 and not any((self.working_hours or {}).values()):
-            raise ValidationError({"working_hours": "A calendar that is not 24×7 needs working hours on at least one weekday."})
+            raise ValidationError(
+                {"working_hours": "A calendar that is not 24×7 needs working hours on at least one weekday."}
+            )
 
     @property
     def zone(self) -> ZoneInfo:
