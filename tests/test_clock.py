@@ -168,7 +168,9 @@ def test_waiting_on_the_customer_stops_the_escalation_clock(desk):
 
 def test_at_the_top_tier_the_escalation_point_alerts_managers(desk):
     ticket = services.ticket_acknowledge(
-        ticket=services.ticket_assign(ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer),
+        ticket=services.ticket_assign(
+            ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer
+        ),
         by=desk.l3_engineer,
     )
     with _travel_to(ticket.escalation_due):
@@ -203,7 +205,11 @@ def test_the_ticket_shows_every_deadline_with_its_rule_and_refreshes_them(client
     ticket = services.ticket_assign(ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer)
     client.force_login(desk.l3_engineer)
     page = client.get(f"/tickets/{ticket.reference}/").content.decode()
-    for rule in ["L3 first response 1h, around the clock", "L3 escalates at 75% of resolution 4h", "L3 acknowledgement 15m, real time"]:
+    for rule in [
+        "L3 first response 1h, around the clock",
+        "L3 escalates at 75% of resolution 4h",
+        "L3 acknowledgement 15m, real time",
+    ]:
         assert rule in page
     fragment = client.get(f"/tickets/{ticket.reference}/clocks/")
     assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
@@ -217,7 +223,9 @@ def test_waiting_on_the_customer_shows_the_pause(client, desk):
     assert 'data-testid="paused"' in client.get(f"/tickets/{ticket.reference}/clocks/").content.decode()
 
 
-def test_changing_a_tiers_sla_moves_the_deadlines_of_its_open_tickets_and_says_why(desk, django_capture_on_commit_callbacks, monkeypatch):
+def test_changing_a_tiers_sla_moves_the_deadlines_of_its_open_tickets_and_says_why(
+    desk, django_capture_on_commit_callbacks, monkeypatch
+):
     queued = []
     monkeypatch.setattr("escalations.signals.async_task", lambda *args: queued.append(args))
     open_ticket, closed = desk.working_at_l1(), desk.working_at_l1()
@@ -226,12 +234,37 @@ def test_changing_a_tiers_sla_moves_the_deadlines_of_its_open_tickets_and_says_w
     with django_capture_on_commit_callbacks(execute=True):
         desk.l1.resolution_target = timedelta(hours=12)
         desk.l1.save()
-    assert queued == [("escalations.tasks.recompute_deadlines", "tier", desk.l1.pk, "the tier “L1 · Front-Line Support” changed")]
+    assert queued == [
+        ("escalations.tasks.recompute_deadlines", "tier", desk.l1.pk, "the tier “L1 · Front-Line Support” changed")
+    ]
     from escalations import tasks
 
     assert tasks.recompute_deadlines(*queued[0][1:]) == 1
     open_ticket.refresh_from_db()
     assert open_ticket.resolution_due == open_ticket.created_at + timedelta(hours=12)
-    assert open_ticket.history.latest().history_change_reason == "Deadlines recomputed: the tier “L1 · Front-Line Support” changed"
+    assert (
+        open_ticket.history.latest().history_change_reason
+        == "Deadlines recomputed: the tier “L1 · Front-Line Support” changed"
+    )
     assert Ticket.objects.get(pk=closed.pk).resolution_due == closed_due
     assert tasks.recompute_deadlines(*queued[0][1:]) == 0
+
+
+def test_a_sweep_that_dies_midway_is_finished_by_the_next_with_nothing_done_twice(desk, second_engineer, monkeypatch):
+    tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(5)]
+    real_notify, calls = clock.notify, []
+
+    def notify_then_die(**kwargs):
+        calls.append(kwargs["ticket"].pk)
+        if len(calls) == 3:
+            raise RuntimeError("worker killed")
+        return real_notify(**kwargs)
+
+    monkeypatch.setattr(clock, "notify", notify_then_die)
+    with _after_timeout(tickets[-1]):
+        assert clock.sweep() == 4  # the third ticket's transaction rolled back whole
+        monkeypatch.setattr(clock, "notify", real_notify)
+        assert clock.sweep() == 1
+        assert clock.sweep() == 0
+    assert SlaEvent.objects.count() == 5 and OwnershipTransfer.objects.count() == 5
+    assert set(Ticket.objects.values_list("primary_owner", flat=True)) == {second_engineer.pk}

@@ -6,6 +6,7 @@ A second sweep, a second cluster or a retried task hits the unique constraint; a
 meanwhile moved the deadline, so the clock does nothing. Whichever commits first wins; never both.
 """
 
+import logging
 import time
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from escalations.notifications import managers_of, notify
 from escalations.services.audit import require_transition, save_with_audit
 
 CLOCK_USERNAME = "sla-clock"
+logger = logging.getLogger(__name__)
 
 
 def clock_user():
@@ -138,8 +140,17 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
                 and deadline <= now
                 and (field != "acknowledgement_due" or row["status"] == "assigned")
             ):
-                acted += action(row["pk"], deadline)
+                acted += _act_safely(action, row["pk"], deadline)
     return acted
+
+
+def _act_safely(action, ticket_id: int, deadline: datetime) -> bool:
+    """One bad ticket must not stop the clock: its transaction rolls back, it is logged, the next sweep retries it."""
+    try:
+        return action(ticket_id, deadline)
+    except Exception:
+        logger.exception("SLA clock: %s failed for ticket %s (deadline %s)", action.__name__, ticket_id, deadline)
+        return False
 
 
 def profile_set_away(*, user, by, is_away: bool) -> Profile:
