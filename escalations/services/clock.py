@@ -114,18 +114,21 @@ SWEEP_FIELDS = ("pk", "status", "acknowledgement_due", "escalation_due", "first_
 
 
 def due_deadlines(now: datetime, limit: int) -> list[dict]:
-    """Open tickets with any deadline passed and not yet acted on: one query over the partial deadline indexes.
+    """Open tickets with any deadline passed and not yet acted on, in one query.
 
-    With nothing due this is one index probe per deadline kind, whatever the number of open tickets.
+    A UNION of one range scan per deadline kind, each on its partial index (an OR of the four would
+    make SQLite scan every open ticket): with nothing due it reads no rows, whatever the volume.
     """
     running = Q(paused_at__isnull=True)
-    due = (
-        Q(status=Ticket.Status.ASSIGNED, acknowledgement_due__lte=now)
-        | Q(running, escalation_due__lte=now)
-        | Q(first_response_due__lte=now, first_responded_at__isnull=True, first_response_breached_at__isnull=True)
-        | Q(running, resolution_due__lte=now, breached_at__isnull=True)
-    )
-    return list(Ticket.objects.filter(open_statuses_literally(), due).values(*SWEEP_FIELDS)[:limit])
+    kinds = [
+        Q(status=Ticket.Status.ASSIGNED, acknowledgement_due__lte=now),
+        Q(running, escalation_due__lte=now),
+        Q(first_response_due__lte=now, first_responded_at__isnull=True, first_response_breached_at__isnull=True),
+        Q(running, resolution_due__lte=now, breached_at__isnull=True),
+    ]
+    open_tickets = Ticket.objects.filter(open_statuses_literally())
+    scans = [open_tickets.filter(kind).order_by().values(*SWEEP_FIELDS) for kind in kinds]
+    return list(scans[0].union(*scans[1:])[:limit])
 
 
 def sweep(*, now: datetime | None = None, limit: int = 500) -> int:

@@ -9,10 +9,14 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from escalations import services
 from escalations.models import SlaEvent, Ticket, Tier
+from escalations.models.ticket import open_statuses_literally
+from escalations.services import clock
 from escalations.services.clock import clock_user
 
 WARM_UP = timedelta(seconds=45)  # django-q2's scheduler looks every ~30 s; the first clock loop starts within it
@@ -24,8 +28,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--tickets", type=int, default=40)
         parser.add_argument("--spread", type=int, default=60, help="deadlines fall over this many seconds")
+        parser.add_argument(
+            "--sweep-cost",
+            action="store_true",
+            help="instead, time one sweep with nothing due and one acting on --tickets due tickets (rolled back), "
+            "against the volume in the database (see seed_volume)",
+        )
 
-    def handle(self, *args, tickets: int, spread: int, **options):
+    def handle(self, *args, tickets: int, spread: int, sweep_cost: bool, **options):
+        if sweep_cost:
+            return self._sweep_cost(tickets)
         top = Tier.objects.filter(is_active=True).order_by("-level").first()
         if top is None:
             raise CommandError("Import the escalation config first.")
@@ -80,3 +92,23 @@ class Command(BaseCommand):
         self.stdout.write(
             f"acted on {len(lateness)}: p50 {statistics.median(lateness):.2f}s, p95 {p95:.2f}s, max {lateness[-1]:.2f}s"
         )
+
+    def _sweep_cost(self, due: int) -> None:
+        open_tickets = Ticket.objects.filter(open_statuses_literally())
+        self.stdout.write(f"{open_tickets.count()} open tickets")
+        with CaptureQueriesContext(connection) as queries:
+            idle = _timed(lambda: clock.sweep(now=timezone.now() - timedelta(days=3650)))
+        self.stdout.write(f"sweep with nothing due: {idle[0] * 1000:.2f} ms, {len(queries)} query")
+        with transaction.atomic():
+            picked = list(open_tickets.filter(status__in=Ticket.WORKING_STATUSES).values_list("pk", flat=True)[:due])
+            past = timezone.now() - timedelta(seconds=1)
+            Ticket.objects.filter(pk__in=picked).update(escalation_due=past, paused_at=None)
+            seconds, acted = _timed(clock.sweep)
+            self.stdout.write(f"sweep acting on {len(picked)} due tickets: {seconds * 1000:.0f} ms, {acted} actions")
+            transaction.set_rollback(True)
+
+
+def _timed(work):
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
