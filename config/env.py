@@ -52,7 +52,7 @@ def database_from_env(environ: Mapping[str, str], sqlite_path: str) -> dict:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA optimize=0x10002;",
             },
         }
     if not url.startswith(("postgres://", "postgresql://")):

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import warnings
+from argparse import RawDescriptionHelpFormatter
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -74,8 +75,6 @@ class Command(BaseCommand):
     help = HELP
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
         return super().create_parser(prog_name, subcommand, formatter_class=RawDescriptionHelpFormatter, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -126,11 +125,10 @@ class Command(BaseCommand):
                 database = ThrowawayDatabase(Path(folder), size, keep=keep)
                 envs[size] = databases.enter_context(database)
                 self.stdout.write(self.style.MIGRATE_HEADING(f"== {size} tickets over {span:g} days: {database}"))
-                seeding = ["--tickets", str(size), "--days", f"{span:g}", "--seed", str(seed)]
-                for step in (["migrate", "--noinput", "-v0"], ["import_escalation_config"], ["seed_volume", *seeding]):
-                    self.run_manage(
-                        [*step, "--no-analyze"] if no_analyze and step[0] == "seed_volume" else step, envs[size]
-                    )
+                seeding = ["seed_volume", "--tickets", str(size), "--days", f"{span:g}", "--seed", str(seed)]
+                seeding += ["--no-analyze"] if no_analyze else []
+                for step in (["migrate", "--noinput", "-v0"], ["import_escalation_config"], seeding):
+                    self.run_manage(step, envs[size])
             rounds_out: dict[int, list[list[Measure]]] = {size: [] for size in sizes}
             for number in range(1, rounds + 1):
                 for size in sizes:
