@@ -1,7 +1,5 @@
 """A ticket's timeline: every recorded change, escalation, transfer, note and refusal, newest first."""
 
-from itertools import pairwise
-
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +17,10 @@ from escalations.models import (
 from escalations.selectors.entries import TimelineEntry
 from escalations.selectors.notifications import notification_entries
 
-TRACKED_FIELDS = ["status", "tier", "severity", "primary_owner", "backup_owner", "escalation_owner", "title"]
+TRACKED = [
+    (Ticket._meta.get_field(name).verbose_name, Ticket._meta.get_field(name).attname)
+    for name in ["status", "tier", "severity", "primary_owner", "backup_owner", "escalation_owner", "title"]
+]
 
 
 def _name(user) -> str:
@@ -105,33 +106,23 @@ def _refusal_entry(refusal: BounceRefusal) -> TimelineEntry:
 def _change_entries(ticket: Ticket) -> list[TimelineEntry]:
     records = list(ticket.history.select_related("history_user").order_by("history_date", "history_id"))
     display = _display(records)
-    entries = (
-        [
-            TimelineEntry(
-                records[0].history_date,
-                _name(records[0].history_user),
-                "change",
-                records[0].history_change_reason or "Opened",
-            )
-        ]
-        if records
-        else []
-    )
-    for previous, record in pairwise(records):
-        changes = [
-            (Ticket._meta.get_field(name).verbose_name, display(name, previous), display(name, record))
-            for name in TRACKED_FIELDS
-            if display(name, previous) != display(name, record)
+    entries, previous = [], None
+    for record in records:
+        changed = [
+            (label, attname)
+            for label, attname in TRACKED
+            if previous and getattr(previous, attname) != getattr(record, attname)
         ]
         entries.append(
             TimelineEntry(
                 record.history_date,
                 _name(record.history_user),
                 "change",
-                record.history_change_reason or "Updated",
-                changes=changes,
+                record.history_change_reason or ("Updated" if previous else "Opened"),
+                changes=[(label, display(attname, previous), display(attname, record)) for label, attname in changed],
             )
         )
+        previous = record
     return entries
 
 
@@ -139,18 +130,18 @@ def _display(records):
     """Human names for the tracked fields' values, looked up with one query per table."""
     owner_fields = ("primary_owner_id", "backup_owner_id", "escalation_owner_id")
     user_ids = {getattr(record, name) for record in records for name in owner_fields} - {None}
+    people = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     lookups = {
         "status": dict(Ticket.Status.choices),
-        "tier": dict((tier.pk, tier.label) for tier in Tier.objects.all()),
-        "severity": dict(Severity.objects.values_list("pk", "code")),
-        "owner": dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username")),
-    }
+        "tier_id": {tier.pk: tier.label for tier in Tier.objects.all()},
+        "severity_id": dict(Severity.objects.values_list("pk", "code")),
+    } | {name: people for name in owner_fields}
 
-    def display(name: str, record) -> str:
-        value = getattr(record, Ticket._meta.get_field(name).attname)
+    def display(attname: str, record) -> str:
+        value = getattr(record, attname)
         if value is None:
             return "—"
-        lookup = lookups.get("owner" if name.endswith("owner") else name)
+        lookup = lookups.get(attname)
         return str(lookup.get(value, value)) if lookup is not None else str(value)
 
     return display
