@@ -12,13 +12,18 @@ WORK_TICKETS = "escalations.work_tickets"
 MANAGE_TICKETS = "escalations.manage_tickets"
 
 
-def team_ids(user) -> frozenset[int]:
-    """The ids of the groups the user belongs to, read once per user object."""
+def _groups(user) -> dict[int, str]:
+    """The user's groups (id → name), read once per user object: roles and teams are both groups."""
     if not user.is_authenticated:
-        return frozenset()
-    if not hasattr(user, "_desk_team_ids"):
-        user._desk_team_ids = frozenset(user.groups.values_list("pk", flat=True))
-    return user._desk_team_ids
+        return {}
+    if not hasattr(user, "_desk_groups"):
+        user._desk_groups = dict(user.groups.values_list("pk", "name"))
+    return user._desk_groups
+
+
+def team_ids(user) -> frozenset[int]:
+    """The ids of the groups the user belongs to."""
+    return frozenset(_groups(user))
 
 
 def is_manager(user) -> bool:
@@ -26,7 +31,7 @@ def is_manager(user) -> bool:
 
 
 def is_admin(user) -> bool:
-    return user.is_active and (user.is_superuser or user.groups.filter(name=ADMINS).exists())
+    return user.is_active and (user.is_superuser or ADMINS in _groups(user).values())
 
 
 def works_tier(user, tier) -> bool:

@@ -20,7 +20,7 @@ def ticket_detail(*, user, number: int) -> Ticket | None:
     return (
         visible_tickets(user)
         .select_related(
-            "account", "severity", "tier__team", "primary_owner", "backup_owner", "escalation_owner", "created_by"
+            "account", "severity", "tier", "primary_owner", "backup_owner", "escalation_owner", "created_by"
         )
         .filter(number=number)
         .first()
