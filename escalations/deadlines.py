@@ -70,14 +70,6 @@ def ticket_deadlines(
     )
 
 
-def apply_deadlines(ticket: "Ticket", deadlines: TicketDeadlines) -> None:
-    """Set the ticket's deadline columns (the caller saves)."""
-    ticket.first_response_due = deadlines.first_response_due
-    ticket.resolution_due = deadlines.resolution_due
-    ticket.escalation_due = deadlines.escalation_due
-    ticket.acknowledgement_due = deadlines.acknowledgement_due
-
-
 def _paused(ticket: "Ticket", now: datetime, working: WorkingTime) -> timedelta:
     """Working time spent waiting on the customer: past pauses plus the current one up to `now`."""
     if not ticket.tier.pause_on_waiting:

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
-
 from importlib import import_module
 
 import pytest

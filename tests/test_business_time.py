@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,8 +17,9 @@ from escalations.business_time import (
     parse_working_hours,
     validate_working_hours,
 )
-from escalations.deadlines import apply_deadlines, ticket_deadlines, working_time_for
+from escalations.deadlines import ticket_deadlines, working_time_for
 from escalations.models import Calendar, Holiday, Ticket
+from escalations.services import clock
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 WEEKDAYS_9_TO_5 = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -414,11 +416,11 @@ def test_an_acknowledged_ticket_owes_no_acknowledgement(desk):
 
 
 @pytest.mark.django_db
-def test_it_sets_the_deadline_columns(desk, london):
-    ticket = services.ticket_assign(ticket=_friday_ticket(desk, london), by=desk.manager, owner=desk.l1_agent)
+def test_the_ticket_stores_the_business_hours_deadlines(desk, london):
+    with time_machine.travel(at("2026-01-09 16:00"), tick=False):
+        ticket = services.ticket_assign(ticket=_friday_ticket(desk, london), by=desk.manager, owner=desk.l1_agent)
     deadlines = ticket_deadlines(ticket)
-    apply_deadlines(ticket, deadlines)
-    ticket.save()
+    clock.deadlines_recompute(reason="calendar attached", tickets=Ticket.objects.filter(pk=ticket.pk))
     ticket.refresh_from_db()
     assert (ticket.first_response_due, ticket.resolution_due) == (at("2026-01-12 12:00"), at("2026-01-14 16:00"))
     assert (ticket.escalation_due, ticket.acknowledgement_due) == (

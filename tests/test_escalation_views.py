@@ -236,3 +236,14 @@ def test_acknowledging_records_when_the_assignment_was_accepted(client, desk):
     assert ticket.assigned_at is not None and ticket.acknowledged_at is None
     services.ticket_acknowledge(ticket=ticket, by=desk.l1_agent)
     assert ticket.acknowledged_at >= ticket.assigned_at
+
+
+def test_an_attachment_whose_file_is_gone_answers_404_not_500(client, desk):
+    ticket = desk.working_at_l1()
+    log = SimpleUploadedFile("gone.log", b"x")
+    escalation = desk.escalate(ticket, by=desk.l1_agent, attachments=[log])
+    attachment = escalation.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    client.force_login(desk.l1_agent)
+    url = reverse("escalations:escalation_attachment", args=[escalation.pk, attachment.pk])
+    assert client.get(url).status_code == 404

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalations import services
-from escalations.templatetags.desk import sla_countdown
 from escalations.models import Account, Ticket
+from escalations.templatetags.desk import sla_countdown
 
 pytestmark = pytest.mark.django_db
 

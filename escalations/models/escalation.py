@@ -43,10 +43,6 @@ class Escalation(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket.reference}: {self.from_tier.label} → {self.to_tier.label}"
 
-    @property
-    def is_upward(self) -> bool:
-        return self.kind != self.Kind.DEESCALATION
-
 
 class EscalationNote(models.Model):
     """The structured context the receiving tier needs (seed 002 note template, seed 003 checklist)."""

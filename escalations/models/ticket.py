@@ -44,7 +44,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
 
-    OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
+    OPEN_STATUSES = tuple(map(Status, OPEN_STATUS_VALUES))
     WORKING_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
 
     class Category(models.TextChoices):
@@ -153,7 +153,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def next_deadline(self) -> datetime:
         """The soonest deadline still owed: acknowledgement, first response (until given), resolution."""
-        owed = [self.acknowledgement_due, None if self.first_responded_at else self.first_response_due, self.resolution_due]
+        owed = [
+            self.acknowledgement_due,
+            None if self.first_responded_at else self.first_response_due,
+            self.resolution_due,
+        ]
         return min(deadline for deadline in owed if deadline is not None)
 
     def sla_state(self, now: datetime | None = None) -> str:

@@ -117,6 +117,6 @@ def escalation_attachment(request, pk: int, attachment_id: int):
     """Evidence is served only to people who may read the ticket, always as a download."""
     escalation = _escalation_for_user(request, pk)
     attachment = next((item for item in escalation.attachments.all() if item.pk == attachment_id), None)
-    if attachment is None:
-        raise Http404("No such attachment")
+    if attachment is None or not attachment.file.storage.exists(attachment.file.name):
+        raise Http404("No such attachment, or its file is no longer stored")
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
