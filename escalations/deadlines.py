@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from escalations.models import Ticket
 
 
+AROUND_THE_CLOCK = WorkingTime.around_the_clock()
+
+
 @dataclass(frozen=True)
 class TicketDeadlines:
     first_response_due: datetime
@@ -35,9 +38,9 @@ class TicketDeadlines:
 
 
 def working_time_for(ticket: "Ticket") -> WorkingTime:
-    """The severity's calendar, else the tier's, else around the clock. Reads the calendar and its holidays."""
+    """The severity's calendar, else the tier's, else around the clock. Reads the calendar and its holidays once."""
     calendar = ticket.severity.calendar or ticket.tier.calendar
-    return WorkingTime.from_calendar(calendar) if calendar else WorkingTime.around_the_clock()
+    return calendar.working_time if calendar else AROUND_THE_CLOCK
 
 
 def ticket_deadlines(

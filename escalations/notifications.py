@@ -4,7 +4,9 @@ The life of a notification:
 
 1. `notify` inserts the rows in the acting transaction. In-app rows are delivered by being written; email and
    webhook rows start `pending` and are queued for the django-q2 cluster only once the transaction commits, so a
-   rolled-back action tells nobody anything.
+   rolled-back action tells nobody anything. One task takes an action's emails (each is quickly handed to the mail
+   server), and each webhook has a task of its own (it may take up to the timeout): a sweep acting on hundreds of
+   tickets queues hundreds of tasks, not thousands.
 2. `deliver` claims the row with a conditional UPDATE, records the attempt, sends, and records the outcome:
    `delivered`, or `pending` again with a backed-off `next_attempt_at`, or `failed` with the error once
    NOTIFICATION_MAX_ATTEMPTS attempts have failed.
@@ -19,6 +21,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -34,11 +37,12 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from escalations import roles
-from escalations.models import Notification, Ticket, Tier, WebhookEndpoint
+from escalations.bulk import insert_rows
+from escalations.models import Notification, Ticket, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
-DELIVER_TASK = "escalations.tasks.deliver_notification"
+DELIVER_TASK = "escalations.tasks.deliver_notifications"
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 # How long a claimed row is left alone by other workers. Far longer than one send (the webhook timeout, an SMTP
@@ -93,8 +97,8 @@ def backoff(attempts: int) -> timedelta:
 # -- creating ------------------------------------------------------------------------------------------------------
 
 
-def managers_of(ticket: Ticket) -> QuerySet:
-    """Active people granted manage_tickets (through a group or directly), in one query.
+def managers_of(ticket: Ticket | None = None) -> QuerySet:
+    """Active people granted manage_tickets (through a group or directly), in one query; today every ticket's.
 
     Superusers are left out: they administer the desk, they are not on the escalation rota. So is the SLA clock's
     own account, which is a manager so that it can act but reads nothing.
@@ -114,18 +118,24 @@ def managers_of(ticket: Ticket) -> QuerySet:
     )
 
 
-def webhooks_for(ticket: Ticket) -> QuerySet:
-    """Active endpoints whose team is the ticket's tier team and whose severity is the ticket's.
+def active_webhooks() -> list[WebhookEndpoint]:
+    """Every active endpoint, in one query: there are few, and a sweep matches them to many tickets."""
+    return list(WebhookEndpoint.objects.filter(is_active=True).order_by("pk"))
+
+
+def webhooks_for(ticket: Ticket, endpoints: Iterable[WebhookEndpoint]) -> list[WebhookEndpoint]:
+    """The endpoints whose team is the ticket's tier team and whose severity is the ticket's.
 
     An endpoint leaves a field empty to match any value: team only (every ticket of that team's tiers),
     severity only (every P0, say), both (the team's P0s), neither (every ticket).
     """
-    tier_team = Tier.objects.filter(pk=ticket.tier_id).values("team_id")  # a subquery: one query in all
-    return WebhookEndpoint.objects.filter(
-        Q(team__isnull=True) | Q(team_id__in=tier_team),
-        Q(severity__isnull=True) | Q(severity_id=ticket.severity_id),
-        is_active=True,
-    ).order_by("pk")
+    return [
+        endpoint
+        for endpoint in endpoints
+        if endpoint.is_active
+        and endpoint.team_id in (None, ticket.tier.team_id)
+        and endpoint.severity_id in (None, ticket.severity_id)
+    ]
 
 
 def notify(
@@ -144,6 +154,23 @@ def notify(
     address; inactive accounts are skipped. Nobody is skipped for being away: the clock decides ownership,
     a notification only tells.
     """
+    endpoints = webhooks_for(ticket, active_webhooks()) if webhooks and ticket is not None else []
+    rows = notification_rows(
+        ticket=ticket, subject=subject, body=body, recipients=recipients, channels=channels, webhooks=endpoints
+    )
+    return notifications_save(rows)
+
+
+def notification_rows(
+    *,
+    ticket: Ticket | None,
+    subject: str,
+    body: str,
+    recipients: Iterable,
+    channels: Iterable[str] = (Channel.IN_APP, Channel.EMAIL),
+    webhooks: Iterable[WebhookEndpoint] = (),
+) -> list[Notification]:
+    """The unsaved rows `notify` writes, built without a query, so that a sweep can write many actions' at once."""
     channels = set(channels)
     unknown = channels - set(Channel.values) | (channels & {Channel.WEBHOOK})
     if unknown:
@@ -163,27 +190,42 @@ def notify(
             )
         if Channel.EMAIL in channels and person.email:
             rows.append(Notification(recipient=person, channel=Channel.EMAIL, **common))
-    if webhooks and ticket is not None:
-        rows += [Notification(webhook=endpoint, channel=Channel.WEBHOOK, **common) for endpoint in webhooks_for(ticket)]
+    rows += [Notification(webhook=endpoint, channel=Channel.WEBHOOK, **common) for endpoint in webhooks]
+    return rows
+
+
+def notifications_save(rows: list[Notification]) -> list[Notification]:
+    """Insert the rows in one query; the ones to send are queued once the current transaction commits."""
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
-    to_send = [row.pk for row in created if row.status == Status.PENDING]
-    if to_send:
-        _enqueue_on_commit(to_send)
+    tasks = defaultdict(list)
+    for row in created:
+        if row.status == Status.PENDING:
+            one_task = ("webhook", row.pk) if row.channel == Channel.WEBHOOK else ("emails", row.ticket_id, row.subject)
+            tasks[one_task].append(row.pk)
+    if tasks:
+        _enqueue_on_commit(list(tasks.values()))
     return created
 
 
-def _enqueue_on_commit(notification_ids: list[int]) -> None:
-    """Queue the deliveries once the acting transaction commits (at once outside a transaction).
+def notifications_save_many(rows: list[Notification]) -> None:
+    """As `notifications_save`, for a sweep's thousands of rows: the in-app rows, delivered by being written and
+    never queued, are inserted without reading their primary keys back."""
+    insert_rows([row for row in rows if row.status == Status.DELIVERED])
+    notifications_save([row for row in rows if row.status != Status.DELIVERED])
+
+
+def _enqueue_on_commit(tasks: list[list[int]]) -> None:
+    """Queue one delivery task per list of notification ids once the acting transaction commits (at once outside one).
 
     Robust: the action is committed by then, and a broker that is down must not turn it into an error page.
     The rows stay pending and the minute sweep delivers them.
     """
 
     def enqueue_deliveries() -> None:
-        for pk in notification_ids:
-            async_task(DELIVER_TASK, pk)
+        for notification_ids in tasks:
+            async_task(DELIVER_TASK, notification_ids)
 
     transaction.on_commit(enqueue_deliveries, robust=True)
 
@@ -393,5 +435,5 @@ def notification_retry(*, notification_id: int, by) -> Notification:
         if not reset:
             raise ValidationError("That notification is no longer failed: it was retried already.")
         logger.info("Notification %s retried by %s", notification_id, by.get_username())
-        _enqueue_on_commit([notification_id])
+        _enqueue_on_commit([[notification_id]])
     return Notification.objects.get(pk=notification_id)

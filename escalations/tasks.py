@@ -5,9 +5,10 @@ from django.db.models import Q
 from escalations import notifications
 
 
-def deliver_notification(pk: int) -> None:
-    """Queued after commit by notifications.notify; does nothing if the row is not due or already being sent."""
-    notifications.deliver(pk)
+def deliver_notifications(pks: list[int]) -> None:
+    """Queued after commit by notifications.notify; skips a row that is not due or already being sent."""
+    for pk in pks:
+        notifications.deliver(pk)
 
 
 def retry_notifications() -> int:

@@ -250,21 +250,61 @@ def test_changing_a_tiers_sla_moves_the_deadlines_of_its_open_tickets_and_says_w
     assert tasks.recompute_deadlines(*queued[0][1:]) == 0
 
 
-def test_a_sweep_that_dies_midway_is_finished_by_the_next_with_nothing_done_twice(desk, second_engineer, monkeypatch):
+def test_a_ticket_that_cannot_be_acted_on_is_left_to_the_next_sweep_and_the_others_go_ahead(
+    desk, second_engineer, monkeypatch
+):
     tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(5)]
-    real_notify, calls = clock.notify, []
+    real_rows, calls = clock.notification_rows, []
 
-    def notify_then_die(**kwargs):
+    def rows_then_fail(**kwargs):
         calls.append(kwargs["ticket"].pk)
         if len(calls) == 3:
-            raise RuntimeError("worker killed")
-        return real_notify(**kwargs)
+            raise RuntimeError("a bad ticket")
+        return real_rows(**kwargs)
 
-    monkeypatch.setattr(clock, "notify", notify_then_die)
+    monkeypatch.setattr(clock, "notification_rows", rows_then_fail)
     with _after_timeout(tickets[-1]):
-        assert clock.sweep() == 4  # the third ticket's transaction rolled back whole
-        monkeypatch.setattr(clock, "notify", real_notify)
+        assert clock.sweep() == 4  # the third ticket is left as it was
+        assert Ticket.objects.get(pk=calls[2]).primary_owner == desk.l3_engineer
         assert clock.sweep() == 1
+        assert clock.sweep() == 0
+    assert SlaEvent.objects.count() == 5 and OwnershipTransfer.objects.count() == 5
+    assert set(Ticket.objects.values_list("primary_owner", flat=True)) == {second_engineer.pk}
+
+
+def test_when_a_batchs_writes_fail_each_ticket_is_acted_on_alone(desk, second_engineer, monkeypatch):
+    tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(3)]
+    real_save, calls = clock.notifications_save_many, []
+
+    def fail_the_batch(rows):
+        calls.append(len(rows))
+        if len(calls) == 1:
+            raise RuntimeError("database hiccup")
+        return real_save(rows)
+
+    monkeypatch.setattr(clock, "notifications_save_many", fail_the_batch)
+    with _after_timeout(tickets[-1]):
+        assert clock.sweep() == 3
+    assert len(calls) == 4  # the batch, then each ticket alone
+    assert SlaEvent.objects.count() == 3 and OwnershipTransfer.objects.count() == 3
+    assert Ticket.history.filter(history_change_reason__startswith="Acknowledgement timeout").count() == 3
+
+
+def test_a_sweep_killed_midway_leaves_nothing_behind_and_the_next_does_everything_once(
+    desk, second_engineer, monkeypatch
+):
+    tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(5)]
+
+    def killed(rows):
+        raise SystemExit("worker killed")  # not an Exception: nothing catches it, as with a killed process
+
+    monkeypatch.setattr(clock, "notifications_save_many", killed)
+    with _after_timeout(tickets[-1]):
+        with pytest.raises(SystemExit):
+            clock.sweep()
+        assert not SlaEvent.objects.exists() and not OwnershipTransfer.objects.exists()
+        monkeypatch.undo()
+        assert clock.sweep() == 5
         assert clock.sweep() == 0
     assert SlaEvent.objects.count() == 5 and OwnershipTransfer.objects.count() == 5
     assert set(Ticket.objects.values_list("primary_owner", flat=True)) == {second_engineer.pk}

@@ -164,9 +164,20 @@ def test_it_writes_a_row_per_recipient_and_channel_and_queues_them_after_commit(
         callback()
     in_app = written.filter(channel=Channel.IN_APP)
     assert all(row.status == Status.DELIVERED and row.delivered_at for row in in_app)
-    to_send = sorted(row.pk for row in rows if row.channel != Channel.IN_APP)
-    assert sorted(pk for _, pk in enqueued) == to_send
-    assert {func for func, _ in enqueued} == {"escalations.tasks.deliver_notification"}
+    email = next(row.pk for row in rows if row.channel == Channel.EMAIL)
+    webhook = next(row.pk for row in rows if row.channel == Channel.WEBHOOK)
+    task = "escalations.tasks.deliver_notifications"
+    assert sorted(enqueued) == sorted([(task, [email]), (task, [webhook])])  # each webhook in a task of its own
+
+
+def test_the_emails_of_one_action_go_out_in_one_task(desk, p0, enqueued, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notifications.notify(
+            ticket=p0, subject=SUBJECT, body="x", recipients=[desk.l3_engineer, desk.manager], webhooks=False
+        )
+    emails = sorted(row.pk for row in rows if row.channel == Channel.EMAIL)
+    assert len(emails) == 2
+    assert [(func, sorted(pks)) for func, pks in enqueued] == [("escalations.tasks.deliver_notifications", emails)]
 
 
 def test_nothing_is_written_or_queued_when_the_action_rolls_back(
@@ -494,7 +505,8 @@ def test_retry_now_queues_one_more_attempt(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
     assert response.status_code == 302
-    assert (_refresh(row).status, enqueued) == (Status.PENDING, [("escalations.tasks.deliver_notification", row.pk)])
+    queued = [("escalations.tasks.deliver_notifications", [row.pk])]
+    assert (_refresh(row).status, enqueued) == (Status.PENDING, queued)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, follow=True)  # a double click

@@ -1,12 +1,13 @@
 """Business-hours calendars: SLA durations count only the time a team is working (seed 002: "4 hours (business hours)")."""
 
+from functools import cached_property
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from escalations.business_time import WEEKDAYS, validate_working_hours
+from escalations.business_time import WEEKDAYS, WorkingTime, validate_working_hours
 
 
 def validate_time_zone(name: str) -> None:
@@ -47,6 +48,11 @@ class Calendar(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @cached_property
+    def working_time(self) -> WorkingTime:
+        """Read once per loaded calendar (prefetch `holidays` to share that query): a sweep reuses it per ticket."""
+        return WorkingTime.from_calendar(self)
 
 
 class Holiday(models.Model):

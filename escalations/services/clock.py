@@ -1,29 +1,48 @@
 """What the SLA clock does when a deadline passes. Each deadline is acted on exactly once.
 
-Exactly once: the acting transaction first inserts an SlaEvent row unique on (ticket, kind, deadline),
-then re-reads the ticket under a row lock and acts only if the deadline is still the one that fell due.
-A second sweep, a second cluster or a retried task hits the unique constraint; an agent who acknowledged
-meanwhile moved the deadline, so the clock does nothing. Whichever commits first wins; never both.
+Exactly once: the acting transaction re-reads the due tickets under row locks (skipping rows another sweep holds)
+and acts only on a deadline that is still the ticket's and has no SlaEvent yet. The SlaEvent row it inserts is
+unique on (ticket, kind, deadline), so a second sweep, a second cluster or a retried task that got past those
+checks fails on the constraint and changes nothing. An agent who acknowledged meanwhile moved the deadline, so the
+clock does nothing. Whichever commits first wins; never both.
+
+Fast: a sweep reads once what does not change while it runs (the clock's account, the tiers and severities with
+their calendars, the managers, the webhooks: a `Rota`), works out every due ticket's actions in memory, then writes
+a batch's events, tickets, history, escalations, transfers and notifications with one query per table. A ticket
+whose actions cannot be worked out is logged and left to the next sweep; when a batch's writes fail, its tickets
+are acted on one by one, each in its own transaction, so one bad ticket never holds the others back.
 """
 
+import copy
 import logging
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from escalations import roles
-from escalations.models import Escalation, OwnershipTransfer, Profile, SlaEvent, Ticket, Tier
+from escalations.bulk import insert_rows, update_rows
+from escalations.models import Escalation, OwnershipTransfer, Profile, Severity, SlaEvent, Ticket, Tier
 from escalations.models.ticket import open_statuses_literally
-from escalations.notifications import managers_of, notify
+from escalations.notifications import (
+    active_webhooks,
+    managers_of,
+    notification_rows,
+    notifications_save_many,
+    webhooks_for,
+)
 from escalations.services.audit import require_transition, save_with_audit
 
 CLOCK_USERNAME = "sla-clock"
+BATCH_TICKETS = 100  # tickets acted on in one transaction: SQLite's write lock is held for ~0.1 s at most
 logger = logging.getLogger(__name__)
 
 
@@ -37,80 +56,285 @@ def clock_user():
     return user
 
 
-def is_available(user) -> bool:
-    return user is not None and user.is_active and not Profile.objects.filter(user=user, is_away=True).exists()
+@dataclass
+class Rota:
+    """What a sweep reads once, because it does not change while the sweep runs."""
+
+    clock: object
+    tiers: dict[int, Tier]
+    severities: dict[int, Severity]
+    managers: list
+    webhooks: list
+    away: frozenset[int]
+    teams: dict[int, list] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> "Rota":
+        with_calendars = ("calendar", "calendar__holidays")  # each calendar's WorkingTime is then read once
+        return cls(
+            clock=clock_user(),
+            tiers={tier.pk: tier for tier in Tier.objects.select_related("team").prefetch_related(*with_calendars)},
+            severities={severity.pk: severity for severity in Severity.objects.prefetch_related(*with_calendars)},
+            managers=list(managers_of()),
+            webhooks=active_webhooks(),
+            away=frozenset(Profile.objects.filter(is_away=True).values_list("user_id", flat=True)),
+        )
+
+    def above(self, tier: Tier) -> Tier | None:
+        """The next active tier up the ladder."""
+        higher = [other for other in self.tiers.values() if other.is_active and other.level > tier.level]
+        return min(higher, key=lambda other: other.level, default=None)
+
+    def team(self, tier: Tier) -> list:
+        if tier.team_id not in self.teams:
+            self.teams[tier.team_id] = list(get_user_model().objects.filter(groups=tier.team_id, is_active=True))
+        return self.teams[tier.team_id]
+
+    def available(self, person) -> bool:
+        return person is not None and person.is_active and person.pk not in self.away
 
 
-def _claim(ticket_id: int, kind: str, deadline: datetime, outcome: str) -> bool:
-    """Insert the event row; False when another run already acted on this deadline."""
-    try:
-        with transaction.atomic():
-            SlaEvent.objects.create(ticket_id=ticket_id, kind=kind, deadline=deadline, outcome=outcome[:300])
-    except IntegrityError:
-        return False
-    return True
+class Due(NamedTuple):
+    ticket_id: int
+    field: str  # the Ticket deadline column that passed
+    deadline: datetime
 
 
-def _next_owner(ticket: Ticket):
+class Batch:
+    """The writes of a batch of tickets' actions, gathered in memory and written with one query per table."""
+
+    def __init__(self, rota: Rota, tickets: list[Ticket], due: list[Due]):
+        self.rota = rota
+        self.before = {ticket.pk: _columns(ticket) for ticket in tickets}
+        ids, deadlines = [ticket.pk for ticket in tickets], {item.deadline for item in due}
+        acted_on = SlaEvent.objects.filter(ticket_id__in=ids, deadline__in=deadlines)
+        self.claimed = set(acted_on.values_list("ticket_id", "kind", "deadline"))
+        self._escalations: dict[int, list[tuple]] | None = None
+        self.actions: list["Acting"] = []
+
+    def escalations(self, ticket_id: int) -> list[tuple]:
+        """(from tier, when) of the ticket's moves up, read for the whole batch when first asked."""
+        if self._escalations is None:
+            self._escalations = defaultdict(list)
+            moves = Escalation.objects.filter(ticket_id__in=self.before).exclude(kind=Escalation.Kind.DEESCALATION)
+            for ticket_id_, from_tier_id, at in moves.values_list("ticket_id", "from_tier_id", "created_at"):
+                self._escalations[ticket_id_].append((from_tier_id, at))
+        return self._escalations[ticket_id]
+
+    def write(self) -> int:
+        actions = [acting for acting in self.actions if acting.acted]
+        changed = [acting.ticket for acting in actions]
+        fields = sorted({name for ticket in changed for name in _changed(self.before[ticket.pk], ticket)})
+        now = timezone.now()
+        for ticket in changed:
+            ticket.updated_at = now  # an UPDATE skips auto_now; forms compare it to refuse stale edits
+        insert_rows([event for acting in actions for event in acting.events])
+        # Row by row SQL, not QuerySet.bulk_update, whose CASE per column and row costs ~1 ms a ticket to build.
+        update_rows(changed, [*fields, "updated_at"])
+        # An UPDATE writes no history: one row per action, with the clock as actor and the reason.
+        Ticket.history.bulk_history_create([row for acting in actions for row in acting.history], update=True)
+        insert_rows([row for acting in actions for row in acting.escalations])
+        insert_rows([row for acting in actions for row in acting.transfers])
+        notifications_save_many([row for acting in actions for row in acting.notifications])
+        return sum(len(acting.events) for acting in actions)
+
+
+@dataclass
+class Acting:
+    """What the clock does to one ticket in a batch, kept apart so that a failure drops this ticket alone."""
+
+    batch: Batch
+    ticket: Ticket
+    events: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+    escalations: list = field(default_factory=list)
+    transfers: list = field(default_factory=list)
+    notifications: list = field(default_factory=list)
+
+    @property
+    def rota(self) -> Rota:
+        return self.batch.rota
+
+    @property
+    def acted(self) -> bool:
+        return bool(self.events)
+
+    def claim(self, kind: str, deadline: datetime, outcome: str) -> bool:
+        """False when this deadline was already acted on (by another run, or earlier in this batch)."""
+        key = (self.ticket.pk, kind, deadline)
+        if key in self.batch.claimed:
+            return False
+        self.batch.claimed.add(key)
+        self.events.append(SlaEvent(ticket=self.ticket, kind=kind, deadline=deadline, outcome=outcome[:300]))
+        return True
+
+    def record(self, reason: str) -> None:
+        """The ticket's history entry for this action: its state now, by the clock, with the reason."""
+        snapshot = copy.copy(self.ticket)
+        snapshot._history_user, snapshot._change_reason = self.rota.clock, reason
+        self.history.append(snapshot)
+
+    def notify(self, subject: str, body: str, recipients) -> None:
+        ticket = self.ticket
+        webhooks = webhooks_for(ticket, self.rota.webhooks)
+        self.notifications += notification_rows(
+            ticket=ticket, subject=subject, body=body, recipients=recipients, webhooks=webhooks
+        )
+
+
+def _columns(ticket: Ticket) -> dict:
+    return {column.name: getattr(ticket, column.attname) for column in Ticket._meta.concrete_fields}
+
+
+def _changed(before: dict, ticket: Ticket) -> list[str]:
+    return [name for name, value in _columns(ticket).items() if value != before[name]]
+
+
+def _next_owner(ticket: Ticket, rota: Rota):
     """Backup owner, then escalation owner; people who are away are skipped at once."""
     candidates = [ticket.backup_owner, ticket.escalation_owner]
     return next(
-        (person for person in candidates if is_available(person) and person.pk != ticket.primary_owner_id), None
+        (person for person in candidates if rota.available(person) and person.pk != ticket.primary_owner_id), None
     )
 
 
-def fail_over(ticket_id: int, deadline: datetime) -> bool:
+def _fail_over(acting: Acting, deadline: datetime) -> None:
     """Reassign a ticket nobody acknowledged: to the backup, the escalation owner, else the team queue + managers."""
-    with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("tier", "severity", "primary_owner", "backup_owner", "escalation_owner")
-            .filter(pk=ticket_id, status=Ticket.Status.ASSIGNED, acknowledgement_due=deadline)
-            .first()
-        )
-        if ticket is None:
-            return False  # acknowledged, reassigned or closed meanwhile: that action won
-        missed = ticket.primary_owner.get_username() if ticket.primary_owner else f"the {ticket.tier.label} team queue"
-        successor = _next_owner(ticket)
-        outcome = f"{missed} did not acknowledge within {ticket.acknowledgement_timeout}; " + (
-            f"failed over to {successor.get_username()}"
-            if successor
-            else "nobody left to fail over to: managers alerted"
-        )
-        if not _claim(ticket.pk, SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT, deadline, outcome):
-            return False
-        clock = clock_user()
-        if successor or ticket.primary_owner_id:
-            _reassign(ticket, successor, clock, outcome)
-        else:
-            ticket.acknowledgement_due = None
-            save_with_audit(ticket, by=clock, reason=f"Acknowledgement timeout: {outcome}")
-        recipients = [successor] if successor else managers_of(ticket)
-        notify(
-            ticket=ticket, subject=f"{ticket.reference} needs your acknowledgement", body=outcome, recipients=recipients
-        )
-    return True
+    ticket = acting.ticket
+    if ticket.status != Ticket.Status.ASSIGNED or ticket.acknowledgement_due != deadline:
+        return  # acknowledged, reassigned or closed meanwhile: that action won
+    missed = ticket.primary_owner.get_username() if ticket.primary_owner else f"the {ticket.tier.label} team queue"
+    successor = _next_owner(ticket, acting.rota)
+    outcome = f"{missed} did not acknowledge within {ticket.acknowledgement_timeout}; " + (
+        f"failed over to {successor.get_username()}" if successor else "nobody left to fail over to: managers alerted"
+    )
+    if not acting.claim(SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT, deadline, outcome):
+        return
+    if successor or ticket.primary_owner_id:
+        _reassign(acting, successor, outcome)
+    else:
+        ticket.acknowledgement_due = None
+        acting.record(f"Acknowledgement timeout: {outcome}")
+    recipients = [successor] if successor else acting.rota.managers
+    acting.notify(f"{ticket.reference} needs your acknowledgement", outcome, recipients)
 
 
-def _reassign(ticket: Ticket, successor, clock, outcome: str) -> None:
+def _reassign(acting: Acting, successor, outcome: str) -> None:
+    ticket, clock = acting.ticket, acting.rota.clock
     previous = ticket.primary_owner
     require_transition(ticket, name="transfer", by=clock)(owner=successor)
     if successor is None:
         ticket.acknowledgement_due = None  # the queue has nobody to time out: managers were alerted instead
-    save_with_audit(ticket, by=clock, reason=f"Acknowledgement timeout: {outcome}")
+    acting.record(f"Acknowledgement timeout: {outcome}")
     if successor is not None:
-        OwnershipTransfer.objects.create(
-            ticket=ticket,
-            role=OwnershipTransfer.Role.PRIMARY,
-            from_owner=previous,
-            to_owner=successor,
-            reason=f"Automatic failover: {outcome}",
-            expected_response=ticket.acknowledgement_timeout,
-            by=clock,
+        acting.transfers.append(
+            OwnershipTransfer(
+                ticket=ticket,
+                role=OwnershipTransfer.Role.PRIMARY,
+                from_owner=previous,
+                to_owner=successor,
+                reason=f"Automatic failover: {outcome}",
+                expected_response=ticket.acknowledgement_timeout,
+                by=clock,
+            )
         )
 
 
-SWEEP_FIELDS = ("pk", "status", "acknowledgement_due", "escalation_due", "first_response_due", "resolution_due")
+def _escalate_at_point(acting: Acting, deadline: datetime) -> None:
+    """The tier's escalate-at share of the resolution time is gone without a resolution path (seed 002).
+
+    Up one tier as the clock (an Escalation of kind "sla"), or, at the top tier or before anyone took
+    the ticket, alert its managers. Either way this deadline is done.
+    """
+    ticket, rota = acting.ticket, acting.rota
+    if ticket.escalation_due != deadline or ticket.paused_at is not None:
+        return
+    above = rota.above(ticket.tier)
+    can_move = above is not None and ticket.status in Ticket.WORKING_STATUSES
+    outcome = (
+        f"{ticket.tier.escalate_at_percent}% of the {ticket.tier.label} resolution time elapsed without a "
+        + (f"resolution path: escalated to {above.label}" if can_move else "resolution path: managers alerted")
+    )
+    if not acting.claim(SlaEvent.Kind.ESCALATE_AT, deadline, outcome):
+        return
+    if can_move:
+        _escalate_as_clock(acting, above, outcome)
+        recipients = rota.team(above)
+    else:
+        ticket.escalation_due = None
+        acting.record(f"SLA: {outcome}")
+        recipients = rota.managers
+    acting.notify(f"{ticket.reference}: {outcome}", outcome, recipients)
+
+
+def _escalate_as_clock(acting: Acting, to_tier: Tier, outcome: str) -> None:
+    ticket, clock = acting.ticket, acting.rota.clock
+    from_tier = ticket.tier
+    require_transition(ticket, name="escalate", by=clock)(to_tier=to_tier, owner=None)
+    acting.record(f"SLA: {outcome}")
+    acting.escalations.append(
+        Escalation(
+            ticket=ticket, from_tier=from_tier, to_tier=to_tier, kind=Escalation.Kind.SLA, rationale=outcome, by=clock
+        )
+    )
+
+
+def _breach_first_response(acting: Acting, deadline: datetime) -> None:
+    ticket = acting.ticket
+    still_owed = (ticket.first_response_due, ticket.first_responded_at, ticket.first_response_breached_at)
+    if still_owed == (deadline, None, None):
+        _stamp_breach(acting, deadline, kind=SlaEvent.Kind.FIRST_RESPONSE_BREACH, field="first_response_breached_at")
+
+
+def _breach_resolution(acting: Acting, deadline: datetime) -> None:
+    ticket = acting.ticket
+    if (ticket.resolution_due, ticket.breached_at, ticket.paused_at) == (deadline, None, None):
+        escalate_to = _breach_escalation(acting, deadline)
+        _stamp_breach(acting, deadline, kind=SlaEvent.Kind.RESOLUTION_BREACH, field="breached_at", to=escalate_to)
+
+
+def _breach_escalation(acting: Acting, deadline: datetime) -> Tier | None:
+    """A resolution breach escalates the ticket one tier, if it is not escalated already (issue 4).
+
+    Already escalated: moved up out of its current tier before (then brought back down: no ping-pong), or
+    moved up since the deadline passed (the escalation point of the same sweep, or a person, got there first).
+    Like the escalation point, it needs a working ticket and a tier above.
+    """
+    ticket = acting.ticket
+    above = acting.rota.above(ticket.tier)
+    if above is None or ticket.status not in Ticket.WORKING_STATUSES:
+        return None
+    moves = acting.batch.escalations(ticket.pk) + [(row.from_tier_id, row.created_at) for row in acting.escalations]
+    if any(from_tier_id == ticket.tier_id or at >= deadline for from_tier_id, at in moves):
+        return None
+    return above
+
+
+def _stamp_breach(acting: Acting, deadline: datetime, *, kind: str, field: str, to: Tier | None = None) -> None:
+    ticket, rota = acting.ticket, acting.rota
+    what = SlaEvent.Kind(kind).label.lower()
+    outcome = f"{what} at {ticket.tier.label}: due {timezone.localtime(deadline):%a %H:%M}"
+    outcome += f"; escalated to {to.label}" if to else ""
+    if not acting.claim(kind, deadline, outcome):
+        return
+    owner = ticket.primary_owner
+    setattr(ticket, field, timezone.now())
+    if to:
+        _escalate_as_clock(acting, to, outcome)
+    else:
+        acting.record(f"SLA: {outcome}")
+    recipients = [*rota.managers, owner, *(rota.team(to) if to else ())]
+    acting.notify(f"{ticket.reference}: {what}", outcome, recipients)
+
+
+# In this order when several deadlines of a ticket pass at once.
+DEADLINE_ACTIONS = {
+    "acknowledgement_due": _fail_over,
+    "escalation_due": _escalate_at_point,
+    "first_response_due": _breach_first_response,
+    "resolution_due": _breach_resolution,
+}
+SWEEP_FIELDS = ("pk", "status", *DEADLINE_ACTIONS)
 
 
 def due_deadlines(now: datetime, limit: int) -> list[dict]:
@@ -134,26 +358,87 @@ def due_deadlines(now: datetime, limit: int) -> list[dict]:
 def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     """Act on every deadline that has passed; returns how many actions were taken."""
     now = now or timezone.now()
-    acted = 0
-    for row in due_deadlines(now, limit):
-        for field, action in DEADLINE_ACTIONS:
-            deadline = row[field]
-            if (
-                deadline is not None
-                and deadline <= now
-                and (field != "acknowledgement_due" or row["status"] == "assigned")
-            ):
-                acted += _act_safely(action, row["pk"], deadline)
-    return acted
+    due = [
+        Due(row["pk"], name, row[name])
+        for row in due_deadlines(now, limit)
+        for name in DEADLINE_ACTIONS
+        if row[name] is not None and row[name] <= now and (name != "acknowledgement_due" or row["status"] == "assigned")
+    ]
+    if not due:
+        return 0
+    rota, by_ticket = Rota.load(), _by_ticket(due)
+    batches = [list(by_ticket)[start : start + BATCH_TICKETS] for start in range(0, len(by_ticket), BATCH_TICKETS)]
+    return sum(_act([item for pk in batch for item in by_ticket[pk]], rota) for batch in batches)
 
 
-def _act_safely(action, ticket_id: int, deadline: datetime) -> bool:
-    """One bad ticket must not stop the clock: its transaction rolls back, it is logged, the next sweep retries it."""
+def _by_ticket(due: list[Due]) -> dict[int, list[Due]]:
+    grouped = defaultdict(list)
+    for item in due:
+        grouped[item.ticket_id].append(item)
+    return grouped
+
+
+def _act(due: list[Due], rota: Rota) -> int:
+    """Act on a batch in one transaction; if its writes fail, on each ticket alone, so one bad ticket fails alone.
+
+    A ticket that fails rolls back whole and is logged; the next sweep retries it.
+    """
     try:
-        return action(ticket_id, deadline)
+        with transaction.atomic():
+            return _act_at_once(due, rota)
     except Exception:
-        logger.exception("SLA clock: %s failed for ticket %s (deadline %s)", action.__name__, ticket_id, deadline)
-        return False
+        by_ticket = _by_ticket(due)
+        if len(by_ticket) == 1:
+            logger.exception("SLA clock: acting on ticket %s failed; the next sweep retries it", due[0].ticket_id)
+            return 0
+        logger.exception("SLA clock: a batch of %s tickets failed; acting on each alone", len(by_ticket))
+        return sum(_act(items, rota) for items in by_ticket.values())
+
+
+def _act_at_once(due: list[Due], rota: Rota) -> int:
+    by_ticket = _by_ticket(due)
+    tickets = list(
+        Ticket.objects.select_for_update(of=("self",), skip_locked=True)  # another sweep has those: it acts on them
+        .select_related("primary_owner", "backup_owner", "escalation_owner")
+        .filter(open_statuses_literally(), pk__in=by_ticket)
+        .order_by("pk")
+    )
+    for ticket in tickets:
+        ticket.tier, ticket.severity = rota.tiers[ticket.tier_id], rota.severities[ticket.severity_id]
+    batch = Batch(rota, tickets, due)
+    for ticket in tickets:
+        acting = Acting(batch, ticket)
+        try:
+            for item in sorted(by_ticket[ticket.pk], key=lambda item: list(DEADLINE_ACTIONS).index(item.field)):
+                DEADLINE_ACTIONS[item.field](acting, item.deadline)
+        except Exception:
+            logger.exception("SLA clock: ticket %s could not be acted on; the next sweep retries it", ticket.pk)
+        else:
+            batch.actions.append(acting)
+    return batch.write()
+
+
+def _act_alone(ticket_id: int, field_name: str, deadline: datetime) -> bool:
+    return _act([Due(ticket_id, field_name, deadline)], Rota.load()) == 1
+
+
+def fail_over(ticket_id: int, deadline: datetime) -> bool:
+    """Fail over one ticket whose acknowledgement deadline passed; False if it was acted on or acknowledged."""
+    return _act_alone(ticket_id, "acknowledgement_due", deadline)
+
+
+def escalate_on_sla(ticket_id: int, deadline: datetime) -> bool:
+    """Act on one ticket's escalation point; False if that was done already or the deadline moved."""
+    return _act_alone(ticket_id, "escalation_due", deadline)
+
+
+def breach_first_response(ticket_id: int, deadline: datetime) -> bool:
+    return _act_alone(ticket_id, "first_response_due", deadline)
+
+
+def breach_resolution(ticket_id: int, deadline: datetime) -> bool:
+    """Marked breached with how late, escalated if not already, and managers alerted."""
+    return _act_alone(ticket_id, "resolution_due", deadline)
 
 
 def profile_set_away(*, user, by, is_away: bool) -> Profile:
@@ -187,95 +472,6 @@ def run_clock(*, seconds: float, interval: float = 1.0) -> int:
         acted += sweep()
         time.sleep(max(interval - (time.monotonic() - started), 0))
     return acted
-
-
-def _locked(ticket_id: int, **still) -> Ticket | None:
-    """The ticket under a row lock, if it is still open and the deadline that fell due is still its deadline."""
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("tier", "severity", "primary_owner")
-        .filter(open_statuses_literally(), pk=ticket_id, **still)
-        .first()
-    )
-
-
-def escalate_on_sla(ticket_id: int, deadline: datetime) -> bool:
-    """The tier's escalate-at share of the resolution time is gone without a resolution path (seed 002).
-
-    Up one tier as the clock (an Escalation of kind "sla"), or, at the top tier or before anyone took
-    the ticket, alert its managers. Either way this deadline is done.
-    """
-    with transaction.atomic():
-        ticket = _locked(ticket_id, escalation_due=deadline, paused_at__isnull=True)
-        if ticket is None:
-            return False
-        above = Tier.objects.filter(is_active=True, level__gt=ticket.tier.level).order_by("level").first()
-        can_move = above is not None and ticket.status in Ticket.WORKING_STATUSES
-        outcome = (
-            f"{ticket.tier.escalate_at_percent}% of the {ticket.tier.label} resolution time elapsed without a "
-            + (f"resolution path: escalated to {above.label}" if can_move else "resolution path: managers alerted")
-        )
-        if not _claim(ticket.pk, SlaEvent.Kind.ESCALATE_AT, deadline, outcome):
-            return False
-        clock = clock_user()
-        if can_move:
-            _escalate_as_clock(ticket, above, clock, outcome)
-            recipients = list(above.team.user_set.filter(is_active=True))
-        else:
-            ticket.escalation_due = None
-            save_with_audit(ticket, by=clock, reason=f"SLA: {outcome}")
-            recipients = list(managers_of(ticket))
-        notify(ticket=ticket, subject=f"{ticket.reference}: {outcome}", body=outcome, recipients=recipients)
-    return True
-
-
-def _escalate_as_clock(ticket: Ticket, to_tier: Tier, clock, outcome: str) -> None:
-    from_tier = ticket.tier
-    require_transition(ticket, name="escalate", by=clock)(to_tier=to_tier, owner=None)
-    save_with_audit(ticket, by=clock, reason=f"SLA: {outcome}")
-    Escalation.objects.create(
-        ticket=ticket, from_tier=from_tier, to_tier=to_tier, kind=Escalation.Kind.SLA, rationale=outcome, by=clock
-    )
-
-
-def _breach(ticket_id: int, deadline: datetime, *, kind: str, field: str, still: dict) -> bool:
-    with transaction.atomic():
-        ticket = _locked(ticket_id, **still)
-        if ticket is None:
-            return False
-        what = SlaEvent.Kind(kind).label.lower()
-        outcome = f"{what} at {ticket.tier.label}: due {timezone.localtime(deadline):%a %H:%M}"
-        if not _claim(ticket.pk, kind, deadline, outcome):
-            return False
-        setattr(ticket, field, timezone.now())
-        save_with_audit(ticket, by=clock_user(), reason=f"SLA: {outcome}")
-        recipients = [*managers_of(ticket), ticket.primary_owner]
-        notify(ticket=ticket, subject=f"{ticket.reference}: {what}", body=outcome, recipients=recipients)
-    return True
-
-
-def breach_first_response(ticket_id: int, deadline: datetime) -> bool:
-    still = {
-        "first_response_due": deadline,
-        "first_responded_at__isnull": True,
-        "first_response_breached_at__isnull": True,
-    }
-    kind = SlaEvent.Kind.FIRST_RESPONSE_BREACH
-    return _breach(ticket_id, deadline, kind=kind, field="first_response_breached_at", still=still)
-
-
-def breach_resolution(ticket_id: int, deadline: datetime) -> bool:
-    """Marked breached with how late, and managers alerted; escalating is the escalate-at deadline's job."""
-    still = {"resolution_due": deadline, "breached_at__isnull": True, "paused_at__isnull": True}
-    return _breach(ticket_id, deadline, kind=SlaEvent.Kind.RESOLUTION_BREACH, field="breached_at", still=still)
-
-
-DEADLINE_ACTIONS = [
-    ("acknowledgement_due", fail_over),
-    ("escalation_due", escalate_on_sla),
-    ("first_response_due", breach_first_response),
-    ("resolution_due", breach_resolution),
-]
 
 
 RECOMPUTE_BATCH = 500

@@ -1,5 +1,6 @@
 """Start the real django-q2 cluster, let deadlines fall due a few seconds ahead, and report how late the clock acted."""
 
+import logging
 import signal
 import statistics
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -14,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from escalations import services
-from escalations.models import SlaEvent, Ticket, Tier
+from escalations.models import Notification, SlaEvent, Ticket, Tier
 from escalations.models.ticket import open_statuses_literally
 from escalations.services import clock
 from escalations.services.clock import clock_user
@@ -31,13 +33,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep-cost",
             action="store_true",
-            help="instead, time one sweep with nothing due and one acting on --tickets due tickets (rolled back), "
-            "against the volume in the database (see seed_volume)",
+            help="instead, time sweeps against the tickets in the database (seed them with seed_volume): one with "
+            "nothing due, and one acting on each --due count of working tickets made due (rolled back afterwards)",
         )
+        parser.add_argument("--due", default="0,232,1000", help="--sweep-cost: due ticket counts (default 0,232,1000)")
+        parser.add_argument("--repeat", type=int, default=5, help="--sweep-cost: timings of each (default 5)")
 
-    def handle(self, *args, tickets: int, spread: int, sweep_cost: bool, **options):
+    def handle(self, *args, tickets: int, spread: int, sweep_cost: bool, due: str, repeat: int, **options):
         if sweep_cost:
-            return self._sweep_cost(tickets)
+            try:
+                counts = [int(count) for count in due.split(",")]
+            except ValueError:
+                raise CommandError(f"--due takes counts separated by commas, e.g. 0,232,1000; got {due!r}") from None
+            if repeat < 1 or min(counts) < 0:
+                raise CommandError("--repeat must be at least 1 and --due counts 0 or more.")
+            return self._sweep_cost(counts, repeat)
         top = Tier.objects.filter(is_active=True).order_by("-level").first()
         if top is None:
             raise CommandError("Import the escalation config first.")
@@ -93,19 +103,59 @@ class Command(BaseCommand):
             f"acted on {len(lateness)}: p50 {statistics.median(lateness):.2f}s, p95 {p95:.2f}s, max {lateness[-1]:.2f}s"
         )
 
-    def _sweep_cost(self, due: int) -> None:
-        open_tickets = Ticket.objects.filter(open_statuses_literally())
-        self.stdout.write(f"{open_tickets.count()} open tickets")
-        with CaptureQueriesContext(connection) as queries:
-            idle = _timed(lambda: clock.sweep(now=timezone.now() - timedelta(days=3650)))
-        self.stdout.write(f"sweep with nothing due: {idle[0] * 1000:.2f} ms, {len(queries)} query")
+    def _sweep_cost(self, counts: list[int], repeat: int) -> None:
+        """Each timing runs in a transaction rolled back afterwards, so the database is the same for every one.
+
+        The due tickets are working tickets (the first by number) whose acknowledgement (when assigned) or
+        escalation point is made to fall due; the sweep acts at an instant ten years back, so the seeded
+        tickets' own passed deadlines stay out of it and each count is exactly what is acted on.
+        """
+        clock.clock_user()
+        open_count = Ticket.objects.filter(open_statuses_literally()).count()
+        self.stdout.write(f"{open_count} open tickets, {connection.vendor}")
+        for count in counts:
+            runs = [self._one_sweep(count) for _ in range(repeat)]
+            times = [run[0] * 1000 for run in runs]
+            _, acted, queries, queued, queueing = runs[-1]
+            queue_times = [run[4] * 1000 for run in runs if run[4] is not None]
+            queue_cost = (
+                f", queueing them took median {statistics.median(queue_times):.0f} ms" if queue_times else ""
+            )
+            self.stdout.write(
+                f"{count:>6} due: min {min(times):7.1f} ms, median {statistics.median(times):7.1f} ms "
+                f"over {repeat} runs; {acted} actions, {queries} queries; "
+                f"{queued} deliveries to queue after commit{queue_cost}"
+            )
+
+    def _one_sweep(self, count: int) -> tuple[float, int, int, int, float | None]:
+        at = timezone.now() - timedelta(days=3650)
         with transaction.atomic():
-            picked = list(open_tickets.filter(status__in=Ticket.WORKING_STATUSES).values_list("pk", flat=True)[:due])
-            past = timezone.now() - timedelta(seconds=1)
-            Ticket.objects.filter(pk__in=picked).update(escalation_due=past, paused_at=None)
-            seconds, acted = _timed(clock.sweep)
-            self.stdout.write(f"sweep acting on {len(picked)} due tickets: {seconds * 1000:.0f} ms, {acted} actions")
+            working = Ticket.objects.filter(open_statuses_literally(), status__in=Ticket.WORKING_STATUSES)
+            picked = list(working.order_by("number").values_list("pk", "status")[:count])
+            assigned = [pk for pk, status in picked if status == Ticket.Status.ASSIGNED]
+            Ticket.objects.filter(pk__in=assigned).update(acknowledgement_due=at - timedelta(seconds=1))
+            others = [pk for pk, status in picked if status != Ticket.Status.ASSIGNED]
+            Ticket.objects.filter(pk__in=others).update(escalation_due=at - timedelta(seconds=1), paused_at=None)
+            last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            with CaptureQueriesContext(connection) as queries:
+                seconds, acted = _timed(lambda: _sweep_until_done(at))
+            queued = Notification.objects.filter(pk__gt=last_notification, status=Notification.Status.PENDING).count()
+            queueing = None
+            if "orm" in settings.Q_CLUSTER:  # the queued tasks are rows of this transaction: rolled back with it
+                callbacks, connection.run_on_commit = connection.run_on_commit, []
+                quiet = logging.getLogger("django-q")
+                level, quiet.level = quiet.level, logging.WARNING  # it logs every task queued
+                queueing, _ = _timed(lambda: [callback() for _, callback, _ in callbacks])
+                quiet.setLevel(level)
             transaction.set_rollback(True)
+        return seconds, acted, len(queries), queued, queueing
+
+
+def _sweep_until_done(at) -> int:
+    acted = 0
+    while done := clock.sweep(now=at):
+        acted += done
+    return acted
 
 
 def _timed(work):

@@ -1,0 +1,43 @@
+"""Many rows written by one statement run for each (executemany), for the SLA clock's batches.
+
+Django's bulk_create and bulk_update spend most of their time building SQL in Python (bulk_update a CASE per
+column and row): a sweep writing thousands of rows has no time for that. These write the values Django would
+(each field's pre_save and get_db_prep_save) but return no primary keys, so use them for rows nobody reads back.
+"""
+
+from django.db import connection
+from django.db.models import Model
+
+
+def insert_rows(rows: list[Model]) -> None:
+    if not rows:
+        return
+    model = type(rows[0])
+    columns = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    _run_for_each(
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})",
+        [[field.get_db_prep_save(field.pre_save(row, True), connection) for field in columns] for row in rows],
+    )
+
+
+def update_rows(rows: list[Model], names: list[str]) -> None:
+    """Write the named fields of each row, by primary key. The caller has the rows locked."""
+    if not rows:
+        return
+    meta = rows[0]._meta
+    columns = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    values = [[field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns] for row in rows]
+    _run_for_each(
+        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",
+        [[*row_values, row.pk] for row_values, row in zip(values, rows, strict=True)],
+    )
+
+
+def _run_for_each(sql: str, params: list[list]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
