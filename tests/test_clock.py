@@ -308,3 +308,68 @@ def test_a_sweep_killed_midway_leaves_nothing_behind_and_the_next_does_everythin
         assert clock.sweep() == 0
     assert SlaEvent.objects.count() == 5 and OwnershipTransfer.objects.count() == 5
     assert set(Ticket.objects.values_list("primary_owner", flat=True)) == {second_engineer.pk}
+
+
+def _fresh(ticket: Ticket) -> Ticket:
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def test_a_resolution_breach_escalates_a_ticket_nobody_escalated_yet(desk):
+    ticket = desk.open_ticket()
+    with _travel_to(ticket.escalation_due):
+        assert clock.sweep() == 2  # the first-response breach; the escalation point finds nobody on it: managers
+        working = services.ticket_acknowledge(
+            ticket=services.ticket_assign(ticket=_fresh(ticket), by=desk.manager, owner=desk.l1_agent), by=desk.l1_agent
+        )
+    assert working.escalation_due is None and not working.escalations.exists()
+    with _travel_to(working.resolution_due):
+        assert clock.sweep() == 1
+        assert clock.sweep() == 0
+    working.refresh_from_db()
+    assert (working.tier, working.status, working.primary_owner) == (desk.l2, "assigned", None)
+    assert working.breached_at is not None
+    escalation = working.escalations.get()
+    assert (escalation.kind, escalation.from_tier, escalation.by.username) == ("sla", desk.l1, clock.CLOCK_USERNAME)
+    assert "resolution breached at L1" in escalation.rationale and "escalated to L2" in escalation.rationale
+    assert SlaEvent.objects.get(ticket=working, kind="resolution_breach").outcome == escalation.rationale
+    assert "escalated to L2" in working.history.latest().history_change_reason
+    breach_alerts = Notification.objects.filter(ticket=working, subject__endswith="resolution breached")
+    alerted = set(breach_alerts.values_list("recipient__username", flat=True))
+    assert {"maria.manager", "alice.l1", "bob.l2"} <= alerted
+
+
+def test_a_breach_in_the_same_sweep_as_the_escalation_point_escalates_once(desk):
+    ticket = desk.working_at_l1()
+    with _travel_to(ticket.resolution_due):
+        assert clock.sweep() == 2  # escalation point and breach
+    ticket.refresh_from_db()
+    assert ticket.tier == desk.l2 and ticket.breached_at is not None
+    assert list(ticket.escalations.values_list("from_tier__level", "to_tier__level")) == [(1, 2)]
+
+
+def test_a_breach_does_not_escalate_a_ticket_brought_back_down_to_its_tier(desk):
+    ticket = desk.working_at_l1()
+    with _travel_to(ticket.escalation_due):
+        clock.sweep()  # up to L2 by the clock
+        at_l2 = services.ticket_acknowledge(ticket=_fresh(ticket), by=desk.l2_agent)
+        desk.deescalate(at_l2, desk.l2_agent, desk.l1)
+        back = services.ticket_acknowledge(ticket=_fresh(ticket), by=desk.l1_agent)
+    Ticket.objects.filter(pk=ticket.pk).update(escalation_due=None)  # only the breach is left to fall due
+    with _travel_to(back.resolution_due):
+        assert clock.sweep() == 1
+    ticket.refresh_from_db()
+    assert ticket.tier == desk.l1 and ticket.breached_at is not None
+    assert "escalated" not in SlaEvent.objects.get(ticket=ticket, kind="resolution_breach").outcome
+
+
+def test_at_the_top_tier_a_breach_alerts_managers_without_escalating(desk):
+    ticket = services.ticket_acknowledge(
+        ticket=services.ticket_assign(
+            ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer
+        ),
+        by=desk.l3_engineer,
+    )
+    with _travel_to(ticket.resolution_due):
+        assert clock.sweep() == 2  # escalation point and breach, both alerts
+    ticket.refresh_from_db()
+    assert ticket.tier == desk.l3 and ticket.breached_at is not None and not ticket.escalations.exists()
