@@ -166,13 +166,12 @@ def test_waiting_on_the_customer_stops_the_escalation_clock(desk):
     assert ticket.escalation_due > ticket.created_at + timedelta(hours=35)
 
 
+def _p0_worked_at_l3(desk) -> Ticket:
+    return services.ticket_acknowledge(ticket=_p0_awaiting(desk), by=desk.l3_engineer)
+
+
 def test_at_the_top_tier_the_escalation_point_alerts_managers(desk):
-    ticket = services.ticket_acknowledge(
-        ticket=services.ticket_assign(
-            ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer
-        ),
-        by=desk.l3_engineer,
-    )
+    ticket = _p0_worked_at_l3(desk)
     with _travel_to(ticket.escalation_due):
         assert clock.sweep() == 1
     ticket.refresh_from_db()
@@ -363,12 +362,7 @@ def test_a_breach_does_not_escalate_a_ticket_brought_back_down_to_its_tier(desk)
 
 
 def test_at_the_top_tier_a_breach_alerts_managers_without_escalating(desk):
-    ticket = services.ticket_acknowledge(
-        ticket=services.ticket_assign(
-            ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer
-        ),
-        by=desk.l3_engineer,
-    )
+    ticket = _p0_worked_at_l3(desk)
     with _travel_to(ticket.resolution_due):
         assert clock.sweep() == 2  # escalation point and breach, both alerts
     ticket.refresh_from_db()
