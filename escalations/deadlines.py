@@ -29,6 +29,7 @@ AROUND_THE_CLOCK = WorkingTime.around_the_clock()
 class TicketDeadlines:
     first_response_due: datetime
     first_response_rule: str
+    first_response_risk_due: datetime  # when the tier's escalate-at share of the first-response time is gone
     resolution_due: datetime
     resolution_rule: str
     escalation_due: datetime
@@ -57,10 +58,12 @@ def ticket_deadlines(
     paused = _paused(ticket, now or timezone.now(), working)
     pause_note = f", +{_rounded(paused)} waiting on customer" if paused >= timedelta(minutes=1) else ""
     escalate_after = tier.resolution_target * tier.escalate_at_percent / 100
+    respond_risk_after = tier.first_response_sla * tier.escalate_at_percent / 100
     acknowledgement_due, acknowledgement_rule = _acknowledgement(ticket)
     return TicketDeadlines(
         first_response_due=add_business_time(created, tier.first_response_sla, working),
         first_response_rule=f"{tier.label} first response {format_duration(tier.first_response_sla)}, {clock}",
+        first_response_risk_due=add_business_time(created, respond_risk_after, working),
         resolution_due=add_business_time(created, tier.resolution_target + paused, working),
         resolution_rule=f"{tier.label} resolution {format_duration(tier.resolution_target)}, {clock}{pause_note}",
         escalation_due=add_business_time(created, escalate_after + paused, working),

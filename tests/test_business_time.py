@@ -435,3 +435,50 @@ def test_it_computes_deadlines_without_queries_given_the_working_time(desk, lond
     working = working_time_for(ticket)
     with django_assert_num_queries(0):
         assert ticket_deadlines(ticket, working=working).first_response_due == at("2026-01-12 12:00")
+
+
+def _friday_ticket_in_london_hours(desk, london) -> Ticket:
+    desk.l1.calendar = london
+    desk.l1.save()
+    return desk.open_ticket(created_at=at("2026-01-09 16:00"))  # L1: first response within 4 working hours
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "now, state",
+    [
+        ("2026-01-10 12:00", "ok"),  # Saturday: 1 of the 4 working hours gone, though most of the real time is
+        ("2026-01-12 10:00", "ok"),  # Monday: 2 of 4 working hours gone (real time: 66 of 68 hours)
+        ("2026-01-12 11:30", "at_risk"),  # 3.5 of 4: past the tier's 75 %
+        ("2026-01-12 12:01", "breached"),
+    ],
+)
+def test_at_risk_counts_the_calendars_working_hours_like_the_deadline(desk, london, now, state):
+    ticket = _friday_ticket_in_london_hours(desk, london)
+    assert ticket.first_response_due == at("2026-01-12 12:00")
+    assert ticket.sla_state(at(now)) == state
+
+
+@pytest.mark.django_db
+def test_a_queue_row_tells_its_state_without_reading_its_calendar(desk, london, django_assert_num_queries):
+    ticket = _friday_ticket_in_london_hours(desk, london)
+    row = Ticket.objects.select_related("tier", "severity").get(pk=ticket.pk)
+    with django_assert_num_queries(0):
+        assert row.sla_state(at("2026-01-12 11:30")) == "at_risk"
+
+
+@pytest.mark.django_db
+def test_a_ticket_saved_before_the_risk_points_were_stored_still_tells_its_state(desk, london):
+    ticket = _friday_ticket_in_london_hours(desk, london)
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_risk_due=None, resolution_risk_due=None)
+    legacy = Ticket.objects.get(pk=ticket.pk)
+    assert [legacy.sla_state(at(now)) for now in ("2026-01-12 10:00", "2026-01-12 11:30")] == ["ok", "at_risk"]
+
+
+@pytest.mark.django_db
+def test_an_acknowledgement_turns_at_risk_in_real_time(desk, london):
+    ticket = _friday_ticket_in_london_hours(desk, london)
+    with time_machine.travel(at("2026-01-10 12:00"), tick=False):
+        assigned = services.ticket_assign(ticket=ticket, by=desk.manager, owner=desk.l1_agent)
+    assert assigned.acknowledgement_due == at("2026-01-10 12:15")
+    assert [assigned.sla_state(at(now)) for now in ("2026-01-10 12:10", "2026-01-10 12:12")] == ["ok", "at_risk"]

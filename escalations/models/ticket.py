@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from escalations import roles
 from escalations.business_time import business_time_between
-from escalations.deadlines import ticket_deadlines, working_time_for
+from escalations.deadlines import TicketDeadlines, ticket_deadlines, working_time_for
 from escalations.models.config import Account, Severity, Tier
 
 OPEN_STATUS_VALUES = ["new", "assigned", "in_progress", "waiting_on_customer"]
@@ -104,6 +104,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         editable=False,
         help_text="When the tier's escalate-at share of the resolution time is gone.",
     )
+    # When each clock turns "at risk": the tier's escalate-at share of its business time is gone. Stored with the
+    # deadlines, so a queue row shows its state without reading its calendar. Empty on tickets not recomputed
+    # since the columns came (see sla_state).
+    first_response_risk_due = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_risk_due = models.DateTimeField(null=True, blank=True, editable=False)
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_for = models.DurationField(default=timedelta(0), editable=False)
     breached_at = models.DateTimeField(
@@ -153,22 +158,37 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def next_deadline(self) -> datetime:
         """The soonest deadline still owed: acknowledgement, first response (until given), resolution."""
-        owed = [
-            self.acknowledgement_due,
-            None if self.first_responded_at else self.first_response_due,
-            self.resolution_due,
-        ]
-        return min(deadline for deadline in owed if deadline is not None)
+        return self._next_clock()[0]
+
+    def _next_clock(self) -> tuple[datetime, str]:
+        owed = [(self.acknowledgement_due, "acknowledgement")] if self.acknowledgement_due else []
+        owed += [] if self.first_responded_at else [(self.first_response_due, "first_response")]
+        return min([*owed, (self.resolution_due, "resolution")], key=lambda clock: clock[0])
 
     def sla_state(self, now: datetime | None = None) -> str:
-        """ok, at_risk (the tier's escalate-at share of the time is gone) or breached."""
+        """ok, at_risk (the tier's escalate-at share of the next deadline's time is gone) or breached.
+
+        The share counts the way its deadline does: business time on the ticket's calendar for first response
+        and resolution (stored with the deadlines, so a queue row reads no calendar), real time for an
+        acknowledgement.
+        """
         now = now or timezone.now()
-        deadline = self.next_deadline
+        deadline, clock = self._next_clock()
         if now >= deadline:
             return "breached"
-        allowed = (deadline - self.created_at).total_seconds()
-        elapsed = (now - self.created_at).total_seconds()
-        return "at_risk" if allowed and elapsed / allowed * 100 >= self.tier.escalate_at_percent else "ok"
+        return "at_risk" if now >= self._at_risk_from(clock) else "ok"
+
+    def _at_risk_from(self, clock: str) -> datetime:
+        if clock == "acknowledgement":
+            allowed = self.acknowledgement_due - self.assigned_at
+            return self.assigned_at + allowed * self.tier.escalate_at_percent / 100
+        if self.first_response_risk_due is None or self.resolution_risk_due is None:
+            self._store_risk(ticket_deadlines(self))  # last saved before the risk columns came: read the calendar
+        return self.first_response_risk_due if clock == "first_response" else self.resolution_risk_due
+
+    def _store_risk(self, deadlines: TicketDeadlines) -> None:
+        self.first_response_risk_due = deadlines.first_response_risk_due
+        self.resolution_risk_due = deadlines.escalation_due  # before the clamp compute_deadlines puts on the clock
 
     def compute_deadlines(self) -> None:
         """SLA clocks always run from the original creation time (seed 002, pitfall 4), in the calendar's hours.
@@ -178,6 +198,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         """
         deadlines = ticket_deadlines(self)
         self.first_response_due, self.resolution_due = deadlines.first_response_due, deadlines.resolution_due
+        self._store_risk(deadlines)
         arrival = self.assigned_at or self.created_at
         self.escalation_due = max(deadlines.escalation_due, arrival + self.tier.first_response_sla)
 
