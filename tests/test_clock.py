@@ -1,13 +1,21 @@
 """The acknowledgement clock: failover along backup → escalation owner → team queue, exactly once."""
 
+import os
+import subprocess
+import sys
 import threading
+import time
+from collections import Counter
 from datetime import timedelta
+from random import Random
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.utils import timezone
 
 from escalations import services
 from escalations.models import Notification, OwnershipTransfer, SlaEvent, Ticket
@@ -367,3 +375,65 @@ def test_at_the_top_tier_a_breach_alerts_managers_without_escalating(desk):
         assert clock.sweep() == 2  # escalation point and breach, both alerts
     ticket.refresh_from_db()
     assert ticket.tier == desk.l3 and ticket.breached_at is not None and not ticket.escalations.exists()
+
+
+def _race_side(side: str) -> subprocess.Popen:
+    """A Python process of its own on the test database, as a worker and a web server are."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:{database['PORT']}"
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": f"{url}/{database['NAME']}"}
+    env.pop("REDIS_URL", None)  # deliveries are queued in the test database, which the test empties afterwards
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.clock_race_side", side],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _say(process: subprocess.Popen, line: str) -> None:
+    process.stdin.write(f"{line}\n")
+    process.stdin.flush()
+
+
+def _hear(process: subprocess.Popen) -> str:
+    answer = process.stdout.readline().strip()
+    assert answer, f"the {process.args[-1]} process died: see its traceback above"
+    return answer
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two processes writing at once need a server database")
+def test_an_acknowledgement_racing_the_timeout_in_another_process_wins_or_loses_whole(desk, second_engineer):
+    rounds, random = 8, Random(4)
+    sides = {side: _race_side(side) for side in ("clock", "agent")}
+    outcomes = []
+    try:
+        for _ in range(rounds):
+            ticket = _p0_awaiting(desk, backup=second_engineer)
+            Ticket.objects.filter(pk=ticket.pk).update(acknowledgement_due=timezone.now() - timedelta(seconds=1))
+            for process in sides.values():
+                _say(process, str(ticket.pk))
+            assert [_hear(process) for process in sides.values()] == ["ready", "ready"]
+            first, second = random.sample(list(sides.values()), 2)
+            _say(first, "go")
+            time.sleep(random.uniform(0, 0.02))
+            _say(second, "go")
+            outcome = (_hear(sides["clock"]), _hear(sides["agent"]))
+            outcomes.append(outcome)
+            ticket.refresh_from_db()
+            if outcome == ("failed over", "refused"):
+                assert (ticket.status, ticket.primary_owner) == ("assigned", second_engineer)
+                assert SlaEvent.objects.filter(ticket=ticket).count() == 1
+            else:
+                assert outcome == ("did nothing", "acknowledged")
+                assert (ticket.status, ticket.primary_owner) == ("in_progress", desk.l3_engineer)
+                assert not SlaEvent.objects.filter(ticket=ticket).exists()
+    finally:
+        for process in sides.values():
+            process.stdin.close()
+            process.wait(timeout=30)
+    assert [process.returncode for process in sides.values()] == [0, 0]
+    print("outcomes:", Counter(outcomes))

@@ -475,7 +475,13 @@ def run_clock(*, seconds: float, interval: float = 1.0) -> int:
 
 
 RECOMPUTE_BATCH = 500
-DEADLINE_FIELDS = ("first_response_due", "resolution_due", "escalation_due")
+DEADLINE_FIELDS = (
+    "first_response_due",
+    "resolution_due",
+    "escalation_due",
+    "first_response_risk_due",
+    "resolution_risk_due",
+)
 
 
 def deadlines_recompute(*, reason: str, tickets) -> int:
