@@ -7,19 +7,17 @@ checks fails on the constraint and changes nothing. An agent who acknowledged me
 clock does nothing. Whichever commits first wins; never both.
 
 Fast: a sweep reads once what does not change while it runs (the clock's account, the tiers and severities with
-their calendars, the managers, the webhooks: a `Rota`), works out every due ticket's actions in memory, then writes
-a batch's events, tickets, history, escalations, transfers and notifications with one query per table. A ticket
+their calendars, the managers, the webhooks), works out every due ticket's actions in memory, then writes a
+batch's events, tickets, history, escalations, transfers and notifications with one query per table
+(services.acting). A ticket
 whose actions cannot be worked out is logged and left to the next sweep; when a batch's writes fail, its tickets
 are acted on one by one, each in its own transaction, so one bad ticket never holds the others back.
 """
 
-import copy
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -29,16 +27,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from escalations import roles
-from escalations.bulk import insert_rows, update_rows
-from escalations.models import Escalation, OwnershipTransfer, Profile, Severity, SlaEvent, Ticket, Tier
+from escalations.models import Escalation, OwnershipTransfer, Profile, SlaEvent, Ticket, Tier
 from escalations.models.ticket import open_statuses_literally
-from escalations.notifications import (
-    active_webhooks,
-    managers_of,
-    notification_rows,
-    notifications_save_many,
-    webhooks_for,
-)
+from escalations.services.acting import Acting, Batch, Due, Rota
 from escalations.services.audit import require_transition, save_with_audit
 
 CLOCK_USERNAME = "sla-clock"
@@ -54,140 +45,6 @@ def clock_user():
         user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=roles.MANAGERS))
     return user
-
-
-@dataclass
-class Rota:
-    """What a sweep reads once, because it does not change while the sweep runs."""
-
-    clock: object
-    tiers: dict[int, Tier]
-    severities: dict[int, Severity]
-    managers: list
-    webhooks: list
-    away: frozenset[int]
-    teams: dict[int, list] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls) -> "Rota":
-        with_calendars = ("calendar", "calendar__holidays")  # each calendar's WorkingTime is then read once
-        return cls(
-            clock=clock_user(),
-            tiers={tier.pk: tier for tier in Tier.objects.select_related("team").prefetch_related(*with_calendars)},
-            severities={severity.pk: severity for severity in Severity.objects.prefetch_related(*with_calendars)},
-            managers=list(managers_of()),
-            webhooks=active_webhooks(),
-            away=frozenset(Profile.objects.filter(is_away=True).values_list("user_id", flat=True)),
-        )
-
-    def above(self, tier: Tier) -> Tier | None:
-        """The next active tier up the ladder."""
-        higher = [other for other in self.tiers.values() if other.is_active and other.level > tier.level]
-        return min(higher, key=lambda other: other.level, default=None)
-
-    def team(self, tier: Tier) -> list:
-        if tier.team_id not in self.teams:
-            self.teams[tier.team_id] = list(get_user_model().objects.filter(groups=tier.team_id, is_active=True))
-        return self.teams[tier.team_id]
-
-    def available(self, person) -> bool:
-        return person is not None and person.is_active and person.pk not in self.away
-
-
-class Due(NamedTuple):
-    ticket_id: int
-    field: str  # the Ticket deadline column that passed
-    deadline: datetime
-
-
-class Batch:
-    """The writes of a batch of tickets' actions, gathered in memory and written with one query per table."""
-
-    def __init__(self, rota: Rota, tickets: list[Ticket], due: list[Due]):
-        self.rota = rota
-        self.before = {ticket.pk: _columns(ticket) for ticket in tickets}
-        ids, deadlines = [ticket.pk for ticket in tickets], {item.deadline for item in due}
-        acted_on = SlaEvent.objects.filter(ticket_id__in=ids, deadline__in=deadlines)
-        self.claimed = set(acted_on.values_list("ticket_id", "kind", "deadline"))
-        self._escalations: dict[int, list[tuple]] | None = None
-        self.actions: list["Acting"] = []
-
-    def escalations(self, ticket_id: int) -> list[tuple]:
-        """(from tier, when) of the ticket's moves up, read for the whole batch when first asked."""
-        if self._escalations is None:
-            self._escalations = defaultdict(list)
-            moves = Escalation.objects.filter(ticket_id__in=self.before).exclude(kind=Escalation.Kind.DEESCALATION)
-            for ticket_id_, from_tier_id, at in moves.values_list("ticket_id", "from_tier_id", "created_at"):
-                self._escalations[ticket_id_].append((from_tier_id, at))
-        return self._escalations[ticket_id]
-
-    def write(self) -> int:
-        actions = [acting for acting in self.actions if acting.acted]
-        changed = [acting.ticket for acting in actions]
-        fields = sorted({name for ticket in changed for name in _changed(self.before[ticket.pk], ticket)})
-        now = timezone.now()
-        for ticket in changed:
-            ticket.updated_at = now  # an UPDATE skips auto_now; forms compare it to refuse stale edits
-        insert_rows([event for acting in actions for event in acting.events])
-        # Row by row SQL, not QuerySet.bulk_update, whose CASE per column and row costs ~1 ms a ticket to build.
-        update_rows(changed, [*fields, "updated_at"])
-        # An UPDATE writes no history: one row per action, with the clock as actor and the reason.
-        Ticket.history.bulk_history_create([row for acting in actions for row in acting.history], update=True)
-        insert_rows([row for acting in actions for row in acting.escalations])
-        insert_rows([row for acting in actions for row in acting.transfers])
-        notifications_save_many([row for acting in actions for row in acting.notifications])
-        return sum(len(acting.events) for acting in actions)
-
-
-@dataclass
-class Acting:
-    """What the clock does to one ticket in a batch, kept apart so that a failure drops this ticket alone."""
-
-    batch: Batch
-    ticket: Ticket
-    events: list = field(default_factory=list)
-    history: list = field(default_factory=list)
-    escalations: list = field(default_factory=list)
-    transfers: list = field(default_factory=list)
-    notifications: list = field(default_factory=list)
-
-    @property
-    def rota(self) -> Rota:
-        return self.batch.rota
-
-    @property
-    def acted(self) -> bool:
-        return bool(self.events)
-
-    def claim(self, kind: str, deadline: datetime, outcome: str) -> bool:
-        """False when this deadline was already acted on (by another run, or earlier in this batch)."""
-        key = (self.ticket.pk, kind, deadline)
-        if key in self.batch.claimed:
-            return False
-        self.batch.claimed.add(key)
-        self.events.append(SlaEvent(ticket=self.ticket, kind=kind, deadline=deadline, outcome=outcome[:300]))
-        return True
-
-    def record(self, reason: str) -> None:
-        """The ticket's history entry for this action: its state now, by the clock, with the reason."""
-        snapshot = copy.copy(self.ticket)
-        snapshot._history_user, snapshot._change_reason = self.rota.clock, reason
-        self.history.append(snapshot)
-
-    def notify(self, subject: str, body: str, recipients) -> None:
-        ticket = self.ticket
-        webhooks = webhooks_for(ticket, self.rota.webhooks)
-        self.notifications += notification_rows(
-            ticket=ticket, subject=subject, body=body, recipients=recipients, webhooks=webhooks
-        )
-
-
-def _columns(ticket: Ticket) -> dict:
-    return {column.name: getattr(ticket, column.attname) for column in Ticket._meta.concrete_fields}
-
-
-def _changed(before: dict, ticket: Ticket) -> list[str]:
-    return [name for name, value in _columns(ticket).items() if value != before[name]]
 
 
 def _next_owner(ticket: Ticket, rota: Rota):
@@ -366,7 +223,7 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     ]
     if not due:
         return 0
-    rota, by_ticket = Rota.load(), _by_ticket(due)
+    rota, by_ticket = Rota.load(clock=clock_user()), _by_ticket(due)
     batches = [list(by_ticket)[start : start + BATCH_TICKETS] for start in range(0, len(by_ticket), BATCH_TICKETS)]
     return sum(_act([item for pk in batch for item in by_ticket[pk]], rota) for batch in batches)
 
@@ -419,7 +276,7 @@ def _act_at_once(due: list[Due], rota: Rota) -> int:
 
 
 def _act_alone(ticket_id: int, field_name: str, deadline: datetime) -> bool:
-    return _act([Due(ticket_id, field_name, deadline)], Rota.load()) == 1
+    return _act([Due(ticket_id, field_name, deadline)], Rota.load(clock=clock_user())) == 1
 
 
 def fail_over(ticket_id: int, deadline: datetime) -> bool:
