@@ -202,7 +202,7 @@ def due_deadlines(now: datetime, limit: int) -> list[dict]:
     """
     running = Q(paused_at__isnull=True)
     kinds = [
-        Q(status=Ticket.Status.ASSIGNED, acknowledgement_due__lte=now),
+        Q(acknowledgement_due__lte=now),  # only assigned tickets owe one; the status is checked after the scan
         Q(running, escalation_due__lte=now),
         Q(first_response_due__lte=now, first_responded_at__isnull=True, first_response_breached_at__isnull=True),
         Q(running, resolution_due__lte=now, breached_at__isnull=True),
