@@ -266,7 +266,7 @@ def _act_at_once(due: list[Due], rota: Rota) -> int:
     for ticket in tickets:
         acting = Acting(batch, ticket)
         try:
-            for item in sorted(by_ticket[ticket.pk], key=lambda item: list(DEADLINE_ACTIONS).index(item.field)):
+            for item in by_ticket[ticket.pk]:  # in the order of DEADLINE_ACTIONS, as sweep lists them
                 DEADLINE_ACTIONS[item.field](acting, item.deadline)
         except Exception:
             logger.exception("SLA clock: ticket %s could not be acted on; the next sweep retries it", ticket.pk)

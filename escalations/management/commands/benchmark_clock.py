@@ -6,6 +6,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -114,41 +115,53 @@ class Command(BaseCommand):
         open_count = Ticket.objects.filter(open_statuses_literally()).count()
         self.stdout.write(f"{open_count} open tickets, {connection.vendor}")
         for count in counts:
-            runs = [self._one_sweep(count) for _ in range(repeat)]
-            times = [run[0] * 1000 for run in runs]
-            _, acted, queries, queued, queueing = runs[-1]
-            queue_times = [run[4] * 1000 for run in runs if run[4] is not None]
-            queue_cost = (
-                f", queueing them took median {statistics.median(queue_times):.0f} ms" if queue_times else ""
-            )
+            runs = [_one_sweep(count) for _ in range(repeat)]
+            wall, cpu = [run.seconds * 1000 for run in runs], [run.cpu_seconds * 1000 for run in runs]
+            last, queueing = runs[-1], [run.queueing * 1000 for run in runs if run.queueing is not None]
+            queue_cost = f", queueing them took median {statistics.median(queueing):.0f} ms" if queueing else ""
             self.stdout.write(
-                f"{count:>6} due: min {min(times):7.1f} ms, median {statistics.median(times):7.1f} ms "
-                f"over {repeat} runs; {acted} actions, {queries} queries; "
-                f"{queued} deliveries to queue after commit{queue_cost}"
+                f"{count:>6} due: min {min(wall):7.1f} ms, median {statistics.median(wall):7.1f} ms "
+                f"(this process's CPU: median {statistics.median(cpu):.0f} ms) over {repeat} runs; "
+                f"{last.acted} actions, {last.queries} queries; {last.queued} deliveries to queue after commit"
+                + queue_cost
             )
 
-    def _one_sweep(self, count: int) -> tuple[float, int, int, int, float | None]:
-        at = timezone.now() - timedelta(days=3650)
-        with transaction.atomic():
-            working = Ticket.objects.filter(open_statuses_literally(), status__in=Ticket.WORKING_STATUSES)
-            picked = list(working.order_by("number").values_list("pk", "status")[:count])
-            assigned = [pk for pk, status in picked if status == Ticket.Status.ASSIGNED]
-            Ticket.objects.filter(pk__in=assigned).update(acknowledgement_due=at - timedelta(seconds=1))
-            others = [pk for pk, status in picked if status != Ticket.Status.ASSIGNED]
-            Ticket.objects.filter(pk__in=others).update(escalation_due=at - timedelta(seconds=1), paused_at=None)
-            last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            with CaptureQueriesContext(connection) as queries:
-                seconds, acted = _timed(lambda: _sweep_until_done(at))
-            queued = Notification.objects.filter(pk__gt=last_notification, status=Notification.Status.PENDING).count()
-            queueing = None
-            if "orm" in settings.Q_CLUSTER:  # the queued tasks are rows of this transaction: rolled back with it
-                callbacks, connection.run_on_commit = connection.run_on_commit, []
-                quiet = logging.getLogger("django-q")
-                level, quiet.level = quiet.level, logging.WARNING  # it logs every task queued
-                queueing, _ = _timed(lambda: [callback() for _, callback, _ in callbacks])
-                quiet.setLevel(level)
-            transaction.set_rollback(True)
-        return seconds, acted, len(queries), queued, queueing
+
+@dataclass
+class SweepRun:
+    seconds: float
+    cpu_seconds: float  # steadier than wall time on a shared machine; leaves out PostgreSQL's own work
+    acted: int
+    queries: int
+    queued: int  # notifications left pending for the delivery tasks queued after commit
+    queueing: float | None  # seconds the after-commit queueing took (ORM broker only)
+
+
+def _one_sweep(count: int) -> SweepRun:
+    at = timezone.now() - timedelta(days=3650)
+    with transaction.atomic():
+        working = Ticket.objects.filter(open_statuses_literally(), status__in=Ticket.WORKING_STATUSES)
+        picked = list(working.order_by("number").values_list("pk", "status")[:count])
+        assigned = [pk for pk, status in picked if status == Ticket.Status.ASSIGNED]
+        Ticket.objects.filter(pk__in=assigned).update(acknowledgement_due=at - timedelta(seconds=1))
+        others = [pk for pk, status in picked if status != Ticket.Status.ASSIGNED]
+        Ticket.objects.filter(pk__in=others).update(escalation_due=at - timedelta(seconds=1), paused_at=None)
+        last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        cpu_started = time.process_time()
+        with CaptureQueriesContext(connection) as queries:
+            seconds, acted = _timed(lambda: _sweep_until_done(at))
+        cpu_seconds = time.process_time() - cpu_started
+        queued = Notification.objects.filter(pk__gt=last_notification, status=Notification.Status.PENDING).count()
+        queueing = None
+        if "orm" in settings.Q_CLUSTER:  # the queued tasks are rows of this transaction: rolled back with it
+            callbacks, connection.run_on_commit = connection.run_on_commit, []
+            chatty = logging.getLogger("django-q")
+            level = chatty.level
+            chatty.setLevel(logging.WARNING)  # it logs every task queued
+            queueing, _ = _timed(lambda: [callback() for _, callback, _ in callbacks])
+            chatty.setLevel(level)
+        transaction.set_rollback(True)
+    return SweepRun(seconds, cpu_seconds, acted, len(queries), queued, queueing)
 
 
 def _sweep_until_done(at) -> int:
