@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -482,3 +484,18 @@ def test_an_acknowledgement_turns_at_risk_in_real_time(desk, london):
         assigned = services.ticket_assign(ticket=ticket, by=desk.manager, owner=desk.l1_agent)
     assert assigned.acknowledgement_due == at("2026-01-10 12:15")
     assert [assigned.sla_state(at(now)) for now in ("2026-01-10 12:10", "2026-01-10 12:12")] == ["ok", "at_risk"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tickets", [2, 6])
+def test_recomputing_reads_each_calendar_once_not_once_per_ticket(desk, london, tickets):
+    opened = [desk.open_ticket(created_at=at("2026-01-09 16:00")) for _ in range(tickets)]
+    desk.l1.calendar = london
+    desk.l1.save()
+    with CaptureQueriesContext(connection) as queries:
+        moved = clock.deadlines_recompute(reason="calendar attached", tickets=Ticket.objects.all())
+    assert moved == len(opened)
+    holiday_reads = [query for query in queries.captured_queries if "escalations_holiday" in query["sql"]]
+    assert len(holiday_reads) == 1
+    writes_per_ticket = 2  # the ticket and its history row
+    assert len(queries) <= 18 + writes_per_ticket * tickets

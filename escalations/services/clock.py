@@ -347,15 +347,16 @@ def deadlines_recompute(*, reason: str, tickets) -> int:
     Rule edits reach tickets already open, not only new ones. Unchanged tickets are not written.
     """
     moved, last_pk = 0, 0
-    clock = clock_user()
-    open_tickets = tickets.filter(open_statuses_literally()).select_related("tier__calendar", "severity__calendar")
+    rota = Rota.load(clock=clock_user())  # each calendar and its holidays read once, not once per ticket
+    open_tickets = tickets.filter(open_statuses_literally())
     while batch := list(open_tickets.filter(pk__gt=last_pk).order_by("pk")[:RECOMPUTE_BATCH]):
         with transaction.atomic():
             for ticket in batch:
+                ticket.tier, ticket.severity = rota.tiers[ticket.tier_id], rota.severities[ticket.severity_id]
                 before = [getattr(ticket, field) for field in DEADLINE_FIELDS]
                 ticket.compute_deadlines()
                 if [getattr(ticket, field) for field in DEADLINE_FIELDS] != before:
-                    save_with_audit(ticket, by=clock, reason=f"Deadlines recomputed: {reason}")
+                    save_with_audit(ticket, by=rota.clock, reason=f"Deadlines recomputed: {reason}")
                     moved += 1
         last_pk = batch[-1].pk
     return moved
