@@ -437,3 +437,15 @@ def test_an_acknowledgement_racing_the_timeout_in_another_process_wins_or_loses_
             process.wait(timeout=30)
     assert [process.returncode for process in sides.values()] == [0, 0]
     print("outcomes:", Counter(outcomes))
+
+
+def test_a_deadline_recomputed_back_to_a_value_already_acted_on_stays_done(desk, django_assert_num_queries):
+    ticket = _p0_worked_at_l3(desk)
+    deadline = ticket.escalation_due
+    with _travel_to(deadline):
+        assert clock.sweep() == 1  # top tier: managers alerted, the escalation point cleared
+        clock.deadlines_recompute(reason="the tier was saved unchanged", tickets=Ticket.objects.all())
+        assert _fresh(ticket).escalation_due == deadline
+        with django_assert_num_queries(1):
+            assert clock.sweep() == 0
+    assert SlaEvent.objects.filter(ticket=ticket, kind="escalate_at").count() == 1

@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from escalations import roles
@@ -199,17 +199,30 @@ def due_deadlines(now: datetime, limit: int) -> list[dict]:
 
     A UNION of one range scan per deadline kind, each on its partial index (an OR of the four would
     make SQLite scan every open ticket): with nothing due it reads no rows, whatever the volume.
+    The acknowledgement scan leaves the status out (SQLite would read every assigned ticket by the status
+    index instead): only assigned tickets carry that deadline, and the sweep checks the status it returns.
     """
     running = Q(paused_at__isnull=True)
+    owed = Q(first_responded_at__isnull=True, first_response_breached_at__isnull=True)
     kinds = [
-        Q(acknowledgement_due__lte=now),  # only assigned tickets owe one; the status is checked after the scan
-        Q(running, escalation_due__lte=now),
-        Q(first_response_due__lte=now, first_responded_at__isnull=True, first_response_breached_at__isnull=True),
-        Q(running, resolution_due__lte=now, breached_at__isnull=True),
+        (SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT, "acknowledgement_due", Q()),
+        (SlaEvent.Kind.ESCALATE_AT, "escalation_due", running),
+        (SlaEvent.Kind.FIRST_RESPONSE_BREACH, "first_response_due", owed),
+        (SlaEvent.Kind.RESOLUTION_BREACH, "resolution_due", Q(running, breached_at__isnull=True)),
     ]
     open_tickets = Ticket.objects.filter(open_statuses_literally())
-    scans = [open_tickets.filter(kind).order_by().values(*SWEEP_FIELDS) for kind in kinds]
+    scans = [
+        open_tickets.filter(condition, ~_acted_on(kind, column), **{f"{column}__lte": now})
+        .order_by()
+        .values(*SWEEP_FIELDS)
+        for kind, column, condition in kinds
+    ]
     return list(scans[0].union(*scans[1:])[:limit])
+
+
+def _acted_on(kind: str, column: str) -> Exists:
+    """A deadline brought back to a value already acted on (a rule edit recomputing it) stays done."""
+    return Exists(SlaEvent.objects.filter(ticket=OuterRef("pk"), kind=kind, deadline=OuterRef(column)))
 
 
 def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
