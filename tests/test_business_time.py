@@ -1,10 +1,13 @@
 """Business-time arithmetic and the deadlines it gives a ticket: nights, weekends, holidays and DST changes."""
 
 from datetime import UTC, date, datetime, timedelta
+from importlib import import_module
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -499,3 +502,17 @@ def test_recomputing_reads_each_calendar_once_not_once_per_ticket(desk, london, 
     assert len(holiday_reads) == 1
     writes_per_ticket = 2  # the ticket and its history row
     assert len(queries) <= 18 + writes_per_ticket * tickets
+
+
+@pytest.mark.django_db
+def test_the_migration_stores_the_risk_points_of_tickets_already_open(desk, london):
+    ticket = _friday_ticket_in_london_hours(desk, london)
+    expected = (ticket.first_response_risk_due, ticket.resolution_risk_due)
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_risk_due=None, resolution_risk_due=None)
+    migration = import_module("escalations.migrations.0011_ticket_at_risk_points")
+    migration.store_open_tickets_risk_points(apps, SimpleNamespace(connection=connection))
+    ticket.refresh_from_db()
+    assert (ticket.first_response_risk_due, ticket.resolution_risk_due) == expected == (
+        at("2026-01-12 11:00"),
+        at("2026-01-14 10:00"),  # 75 % of L1's 24 working hours is 18: Friday 1, Monday 8, Tuesday 8, Wednesday 1
+    )
