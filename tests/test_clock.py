@@ -14,7 +14,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from escalations import services
@@ -449,3 +449,18 @@ def test_a_deadline_recomputed_back_to_a_value_already_acted_on_stays_done(desk,
         with django_assert_num_queries(1):
             assert clock.sweep() == 0
     assert SlaEvent.objects.filter(ticket=ticket, kind="escalate_at").count() == 1
+
+
+def test_a_database_failure_is_logged_once_per_batch_not_once_per_ticket(desk, second_engineer, monkeypatch, caplog):
+    tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(3)]
+
+    def database_down(rows):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(acting, "notifications_save_many", database_down)
+    with _after_timeout(tickets[-1]):
+        assert clock.sweep() == 0
+    assert [record.message for record in caplog.records if record.name == clock.logger.name] == [
+        "SLA clock: the database failed acting on 3 deadlines; the next sweep retries"
+    ]
+    assert not SlaEvent.objects.exists()

@@ -22,7 +22,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -256,6 +256,9 @@ def _act(due: list[Due], rota: Rota) -> int:
     try:
         with transaction.atomic():
             return _act_at_once(due, rota)
+    except (OperationalError, InterfaceError):  # the database is down, locked or unlike the code: not one ticket
+        logger.exception("SLA clock: the database failed acting on %s deadlines; the next sweep retries", len(due))
+        return 0
     except Exception:
         by_ticket = _by_ticket(due)
         if len(by_ticket) == 1:
