@@ -36,6 +36,10 @@ def require_transition(ticket: Ticket, *, name: str, by):
     """The bound transition, once the state allows it and `by` may run it; django-fsm-2 checks neither on a call."""
     method = getattr(ticket, name)
     label = transition_label(method)
+    meta = method._django_fsm
+    if meta.has_transition(ticket.status) and not meta.conditions_met(ticket, ticket.status):
+        unavailable = meta.get_transition(ticket.status).custom.get("unavailable", "not ready for that")
+        raise ValidationError(f"You cannot {label} {ticket.reference} now: it {unavailable}.")
     if not can_proceed(method):
         raise ValidationError(
             f"{ticket.reference} is {ticket.get_status_display().lower()}; you cannot {label} it now."
