@@ -6,4 +6,5 @@ app_name = "templates_app"
 
 urlpatterns = [
     path("", views.policy, name="policy"),
+    path("versions/<int:pk>/", views.policy, name="version"),
 ]
