@@ -36,9 +36,13 @@ CLOCK_SAVE_SLACK = timedelta(seconds=1)
 @dataclass(frozen=True)
 class Match:
     ticket_id: int
-    reference: str
+    number: int
     at: datetime
     key: str
+
+    @property
+    def reference(self) -> str:
+        return f"{Ticket.REFERENCE_PREFIX}{self.number}"
 
 
 @dataclass
@@ -138,7 +142,7 @@ def replay(version: TemplateVersion, *, since: datetime, until: datetime) -> Rep
         if (row["id"], key) in seen or not conditions_hold(version.conditions, lookups.of(row, at, inbound)):
             continue
         seen.add((row["id"], key))
-        matches.append(Match(row["id"], f"{Ticket.REFERENCE_PREFIX}{row['number']}", at, key))
+        matches.append(Match(row["id"], row["number"], at, key))
     plan, owners = _plan(version)
     return Replay(version, matches, events, plan, owners)
 
