@@ -26,14 +26,14 @@ def tier_team(level: int) -> QuerySet:
     return get_user_model().objects.filter(groups__tiers__level=level, groups__tiers__is_active=True)
 
 
-def person_for(params: dict):
-    """The person an assign step names, or None when nobody is available."""
+def person_for(params: dict, *, exclude: frozenset[int] = frozenset()):
+    """The person an assign step names, or None when nobody is available; a team never picks someone excluded."""
     people = get_user_model().objects
     if params["target"] == "person":
         return people.filter(username=params["person"], is_active=True).first()
     if params["target"] == "team":
-        return least_loaded(people.filter(groups__name=params["team"]))
-    return least_loaded(tier_team(params["tier"]))
+        return least_loaded(people.filter(groups__name=params["team"]).exclude(pk__in=exclude))
+    return least_loaded(tier_team(params["tier"]).exclude(pk__in=exclude))
 
 
 def audience_for(params: dict, ticket: Ticket) -> list:

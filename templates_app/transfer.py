@@ -31,7 +31,7 @@ def export_templates() -> str:
     return yaml.safe_dump({"templates": document}, sort_keys=False, allow_unicode=True)
 
 
-def _entries(document: str) -> list[dict]:
+def entries(document: str) -> list[dict]:
     try:
         data = yaml.safe_load(document)
     except yaml.YAMLError as error:
@@ -43,10 +43,14 @@ def _entries(document: str) -> list[dict]:
 
 
 def import_templates(document: str, *, by) -> list[TemplateVersion]:
-    """One new draft per template in the document; every problem of every template reported at once."""
+    return import_entries(entries(document), by=by)
+
+
+def import_entries(items: list[dict], *, by) -> list[TemplateVersion]:
+    """One new draft per template entry; every problem of every template reported at once."""
     drafts, errors = [], []
     with transaction.atomic():
-        for entry in _entries(document):
+        for entry in items:
             try:
                 with transaction.atomic():
                     drafts.append(_import_one(entry, by))

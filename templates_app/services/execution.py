@@ -126,11 +126,12 @@ def _run_steps(run: TemplateRun, ticket: Ticket, clock, cause: tuple) -> None:
 
 
 def _assign(step: Step) -> str:
-    params, ticket = step.params, step.ticket
-    person = targets.person_for(params)
+    params, ticket, role = step.params, step.ticket, step.params["role"]
+    # A backup or escalation owner picked from a team is someone other than the primary owner.
+    exclude = frozenset() if role == "primary" else frozenset({ticket.primary_owner_id} - {None})
+    person = targets.person_for(params, exclude=exclude)
     if person is None:
         raise ValidationError("nobody is available to assign.")
-    role = params["role"]
     if getattr(ticket, f"{role}_owner_id") == person.pk:
         return f"{person.get_username()} already is the {ROLES[role]}"
     if role == "primary" and ticket.status == Ticket.Status.NEW:
