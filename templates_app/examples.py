@@ -22,7 +22,9 @@ def seed_templates() -> int:
     for draft in drafts:
         submitted = services.version_submit(version=draft, by=author, note="The seed's example")
         services.version_approve(
-            version=submitted, by=approver, comment="Example from the playbook, simulated on the demo desk",
+            version=submitted,
+            by=approver,
+            comment="Example from the playbook, simulated on the demo desk",
             seen_hash=submitted.content_hash(),
         )
     return len(drafts)

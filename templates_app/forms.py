@@ -18,8 +18,23 @@ BLANK = [("", "—")]
 MATCH_CHOICES = list(MATCHES.items())
 FIELD_CHOICES = BLANK + [(name, field.label) for name, field in FIELDS.items()]
 OPERATOR_CHOICES = [(name, operator.label) for name, operator in OPERATORS.items()]
-STEP_PARAMS = ("role", "target", "person", "team", "tier", "severity", "title_prefix", "audience", "message",
-               "title", "category", "history", "link", "text", "guidance")
+STEP_PARAMS = (
+    "role",
+    "target",
+    "person",
+    "team",
+    "tier",
+    "severity",
+    "title_prefix",
+    "audience",
+    "message",
+    "title",
+    "category",
+    "history",
+    "link",
+    "text",
+    "guidance",
+)
 
 
 def _lines(text: str) -> list[str]:
@@ -35,17 +50,25 @@ class SettingsForm(forms.Form):
     event = forms.ChoiceField(label="Trigger event", choices=Event.choices)
     match = forms.ChoiceField(label="Groups combine with", choices=MATCH_CHOICES)
     ack_timeout_minutes = forms.IntegerField(
-        label="Acknowledgement timeout (minutes)", min_value=1, required=False,
-        help_text="The assigned owner acknowledges within this, or the clock fails over: backup, then escalation owner.",
+        label="Acknowledgement timeout (minutes)",
+        min_value=1,
+        required=False,
+        help_text="The owner acknowledges within this, or the clock fails over: backup, then escalation owner.",
     )
     validation_window_minutes = forms.IntegerField(
-        label="Validation window (minutes)", min_value=1, required=False,
+        label="Validation window (minutes)",
+        min_value=1,
+        required=False,
         help_text="Checklist items are due within this; when it passes, the clock escalates one tier.",
     )
     qa_ack_within_minutes = forms.IntegerField(label="QA: acknowledged within (minutes)", min_value=1, required=False)
     qa_notifications_delivered = forms.BooleanField(label="QA: every notification delivered", required=False)
-    qa_verification_signed = forms.BooleanField(label="QA: every checklist item signed (post-escalation verification)", required=False)
-    exception_type = forms.ChoiceField(label="Exception path", choices=TemplateVersion.ExceptionType.choices, required=False)
+    qa_verification_signed = forms.BooleanField(
+        label="QA: every checklist item signed (post-escalation verification)", required=False
+    )
+    exception_type = forms.ChoiceField(
+        label="Exception path", choices=TemplateVersion.ExceptionType.choices, required=False
+    )
     exception_runbook = forms.ModelChoiceField(
         label="Type A: runbook template", queryset=Template.objects.all(), required=False
     )
@@ -53,10 +76,13 @@ class SettingsForm(forms.Form):
         label="Type B: triage steps (one per line)", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     exception_evidence = forms.CharField(
-        label="Type B: evidence the post-mortem requires (one per line)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Type B: evidence the post-mortem requires (one per line)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
     exception_remediation_owner = forms.ModelChoiceField(
-        label="Type B: remediation owner", queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        label="Type B: remediation owner",
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,
     )
     change_summary = forms.CharField(label="What changed in this version", max_length=300, required=False)
@@ -126,11 +152,10 @@ class Editor:
         conditions = version.conditions or {}
         groups = conditions.get("groups", [])
         rows = [rule | {"group": number} for number, group in enumerate(groups, start=1) for rule in group["rules"]]
-        shown = lambda rules: [rule | {"value": _shown(rule["value"])} for rule in rules]  # noqa: E731
         self.settings = SettingsForm(data, initial=SettingsForm.initial_for(version))
-        self.groups = GroupFormSet(data, prefix="groups", initial=[{"match": g["match"]} for g in groups] or [{"match": "all"}])
-        self.conditions = ConditionFormSet(data, prefix="conditions", initial=shown(rows))
-        self.expected = ExpectedFormSet(data, prefix="expected", initial=shown(version.qa_expected_state))
+        self.groups = GroupFormSet(data, prefix="groups", initial=[{"match": group["match"]} for group in groups])
+        self.conditions = ConditionFormSet(data, prefix="conditions", initial=_as_typed(rows))
+        self.expected = ExpectedFormSet(data, prefix="expected", initial=_as_typed(version.qa_expected_state))
         self.steps = StepFormSet(
             data, prefix="steps", initial=[step | {"ORDER": n} for n, step in enumerate(version.steps, start=1)]
         )
@@ -181,13 +206,20 @@ def _shown(value) -> str:
     return {True: "yes", False: "no"}.get(value, value)
 
 
+def _as_typed(rules: list[dict]) -> list[dict]:
+    """Rules with their values written the way a person types them in the value box."""
+    return [rule | {"value": _shown(rule["value"])} for rule in rules]
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.HiddenInput)
-    comment = forms.CharField(label="Sign-off comment (or what has to change)", widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label="Sign-off comment (or what has to change)", widget=forms.Textarea(attrs={"rows": 3})
+    )
     content_hash = forms.CharField(widget=forms.HiddenInput)
     activate = forms.BooleanField(label="Make it the active version now", required=False, initial=True)
 

@@ -49,7 +49,9 @@ def _state(ticket: Ticket, rules: list[dict]) -> Check:
 def _delivered(run: TemplateRun) -> Check:
     ids = [pk for step in run.steps_done for pk in step.get("notifications", [])]
     pending = Notification.objects.filter(pk__in=ids).exclude(status=Notification.Status.DELIVERED).count()
-    return Check("Notifications delivered", not pending, f"{pending} not delivered" if pending else f"{len(ids)} delivered")
+    return Check(
+        "Notifications delivered", not pending, f"{pending} not delivered" if pending else f"{len(ids)} delivered"
+    )
 
 
 def _signed(run: TemplateRun) -> Check:

@@ -1,11 +1,12 @@
 """Queries behind the template pages, the ticket page's template panel and the ticket timeline."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 
 from escalations.models import EscalationCriterion, Severity, Ticket, Tier
 from escalations.selectors.entries import TimelineEntry
 from templates_app.models import ChecklistItem, Template, TemplateRun, TemplateVersion
+from templates_app.qa import run_checks, ticket_runs
 
 Status = TemplateVersion.Status
 
@@ -60,8 +61,6 @@ def recent_runs(version: TemplateVersion, limit: int = 20) -> QuerySet[TemplateR
 
 def ticket_panel(ticket: Ticket) -> dict:
     """What the templates left on a ticket: runs with their checklist, records and QA checks."""
-    from templates_app.qa import run_checks, ticket_runs
-
     runs = list(ticket_runs(ticket).prefetch_related("checklist__signed_by"))
     records = list(ticket.template_records.select_related("linked_ticket", "owner").prefetch_related("participants"))
     return {
@@ -74,7 +73,7 @@ def ticket_panel(ticket: Ticket) -> dict:
 def timeline_entries(ticket: Ticket) -> list[TimelineEntry]:
     """The template runs and signed checklist items on the ticket's timeline (two queries)."""
     runs = ticket.template_runs.select_related("version__template")
-    signed = ChecklistItem.objects.filter(Q(ticket=ticket), signed_at__isnull=False).select_related("signed_by")
+    signed = ChecklistItem.objects.filter(ticket=ticket, signed_at__isnull=False).select_related("signed_by")
     return [_run_entry(run) for run in runs] + [_signed_entry(item) for item in signed]
 
 
@@ -98,5 +97,3 @@ def _signed_entry(item: ChecklistItem) -> TimelineEntry:
         title=f"Checklist signed: {item.text}",
         body=item.decision,
     )
-
-

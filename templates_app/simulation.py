@@ -22,8 +22,19 @@ from templates_app.models import InboundEvent, TemplateVersion
 from templates_app.models.governance import Event
 from templates_app.steps import describe_step
 
-STATE_FIELDS = ("id", "number", "history_date", "severity_id", "tier_id", "category", "status", "title",
-                "primary_owner_id", "resolution_due", "account_id")
+STATE_FIELDS = (
+    "id",
+    "number",
+    "history_date",
+    "severity_id",
+    "tier_id",
+    "category",
+    "status",
+    "title",
+    "primary_owner_id",
+    "resolution_due",
+    "account_id",
+)
 SLA_EVENTS = {
     Event.SLA_AT_RISK: [SlaEvent.Kind.ESCALATE_AT],
     Event.SLA_BREACHED: [SlaEvent.Kind.FIRST_RESPONSE_BREACH, SlaEvent.Kind.RESOLUTION_BREACH],
@@ -111,7 +122,9 @@ def _ticket_events(version: TemplateVersion, since: datetime, until: datetime):
         events = SlaEvent.objects.filter(kind__in=SLA_EVENTS[version.event], acted_at__gte=since, acted_at__lte=until)
         occurrences = [
             (ticket_id, acted_at + CLOCK_SAVE_SLACK, deadline.isoformat(), None)
-            for ticket_id, acted_at, deadline in events.order_by("acted_at").values_list("ticket_id", "acted_at", "deadline")
+            for ticket_id, acted_at, deadline in events.order_by("acted_at").values_list(
+                "ticket_id", "acted_at", "deadline"
+            )
         ]
     else:
         return  # exception runbooks run when another template fails, never on a stored event

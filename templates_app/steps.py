@@ -15,7 +15,12 @@ from escalations.models import Severity, Ticket, Tier
 
 ROLES = {"primary": "primary owner", "backup": "backup owner", "escalation": "escalation owner"}
 TARGETS = {"person": "a person", "team": "a team", "oncall": "the on-call of a tier"}
-AUDIENCES = {"owners": "the ticket's owners", "managers": "the managers", "tier": "a tier's team", "oncall": "a tier's on-call"}
+AUDIENCES = {
+    "owners": "the ticket's owners",
+    "managers": "the managers",
+    "tier": "a tier's team",
+    "oncall": "a tier's on-call",
+}
 MAX_HISTORY = 50
 
 

@@ -10,7 +10,15 @@ from escalations import roles
 from escalations.views.actions import get_ticket_for_user
 from templates_app import selectors, services, transfer
 from templates_app.diff import version_diff
-from templates_app.forms import Editor, ImportForm, InboundEventForm, ReasonForm, ReviewForm, SignForm, TemplateCreateForm
+from templates_app.forms import (
+    Editor,
+    ImportForm,
+    InboundEventForm,
+    ReasonForm,
+    ReviewForm,
+    SignForm,
+    TemplateCreateForm,
+)
 from templates_app.models import ChecklistItem, TemplateVersion
 from templates_app.simulation import simulate
 
@@ -89,14 +97,19 @@ def version_edit(request, pk: int):
         try:
             content = editor.content()
             services.version_update(
-                version=version, by=request.user, content=content, summary=editor.settings.cleaned_data["change_summary"]
+                version=version,
+                by=request.user,
+                content=content,
+                summary=editor.settings.cleaned_data["change_summary"],
             )
         except ValidationError as error:
             errors, status = error.messages, 400
         else:
             messages.success(request, f"{version.label} saved.")
             return redirect("templates_app:edit" if "add_rows" in request.POST else "templates_app:version", pk=pk)
-    return render(request, "templates_app/editor.html", {"version": version, "editor": editor, "errors": errors}, status=status)
+    return render(
+        request, "templates_app/editor.html", {"version": version, "editor": editor, "errors": errors}, status=status
+    )
 
 
 def _simulation(request, version: TemplateVersion):
@@ -124,7 +137,10 @@ def version_review(request, pk: int):
         try:
             if data["decision"] == "approve":
                 version = services.version_approve(
-                    version=version, by=request.user, comment=data["comment"], seen_hash=data["content_hash"],
+                    version=version,
+                    by=request.user,
+                    comment=data["comment"],
+                    seen_hash=data["content_hash"],
                     activate=data["activate"],
                 )
             else:
@@ -135,7 +151,10 @@ def version_review(request, pk: int):
             messages.success(request, f"{version.label}: {version.get_status_display().lower()}.")
             return redirect("templates_app:version", pk=pk)
     context = {
-        "version": version, "form": form, "simulation": _simulation(request, version), "day_choices": SIMULATION_DAYS,
+        "version": version,
+        "form": form,
+        "simulation": _simulation(request, version),
+        "day_choices": SIMULATION_DAYS,
         "diff": _against_active(version),
     }
     return render(request, "templates_app/review.html", context, status=400 if form.errors else 200)
@@ -155,16 +174,14 @@ def version_diff_page(request, pk: int, other: int):
     return render(request, "templates_app/diff.html", context)
 
 
-def _rollback(request, version: TemplateVersion, reason: str):
-    return services.template_rollback(template=version.template, by=request.user, to_version=version, reason=reason)
-
-
 ACTIONS = {
-    "submit": lambda request, version, reason: services.version_submit(version=version, by=request.user, note=reason),
-    "activate": lambda request, version, reason: services.version_activate(version=version, by=request.user, reason=reason),
-    "rollback": _rollback,
-    "retire": lambda request, version, reason: services.version_retire(version=version, by=request.user, reason=reason),
-    "new_draft": lambda request, version, reason: services.version_new_draft(version=version, by=request.user),
+    "submit": lambda version, by, reason: services.version_submit(version=version, by=by, note=reason),
+    "activate": services.version_activate,
+    "rollback": lambda version, by, reason: services.template_rollback(
+        template=version.template, by=by, to_version=version, reason=reason
+    ),
+    "retire": services.version_retire,
+    "new_draft": lambda version, by, reason: services.version_new_draft(version=version, by=by),
 }
 
 
@@ -174,7 +191,7 @@ def version_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404("No such action")
     try:
-        result = ACTIONS[action](request, version, request.POST.get("reason", ""))
+        result = ACTIONS[action](version=version, by=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("templates_app:version", pk=pk)

@@ -38,7 +38,7 @@ SNAPSHOT_FIELDS = ("status", "title", "category", "primary_owner_id", "backup_ow
 
 
 def max_actions() -> int:
-    return int(getattr(settings, "TEMPLATE_MAX_ACTIONS_PER_TICKET", 20))
+    return settings.TEMPLATE_MAX_ACTIONS_PER_TICKET
 
 
 @dataclass
@@ -67,7 +67,9 @@ def run_event(*, ticket_id: int, event: str, key: str = "", cause: tuple = (), i
     if not versions:
         return []
     ticket = (
-        Ticket.objects.select_related("account", "severity", "tier", "primary_owner", "backup_owner", "escalation_owner")
+        Ticket.objects.select_related(
+            "account", "severity", "tier", "primary_owner", "backup_owner", "escalation_owner"
+        )
         .filter(pk=ticket_id)
         .first()
     )
@@ -118,8 +120,14 @@ def _run_steps(run: TemplateRun, ticket: Ticket, clock, cause: tuple) -> None:
             run.error = f"{describe_step(params)}: {' '.join(getattr(error, 'messages', [str(error)]))}"
             _take_exception_path(run, ticket, clock, cause)
             return
-        run.steps_done.append({"kind": params["kind"], "step": describe_step(params), "outcome": outcome,
-                               "notifications": step.notifications})
+        run.steps_done.append(
+            {
+                "kind": params["kind"],
+                "step": describe_step(params),
+                "outcome": outcome,
+                "notifications": step.notifications,
+            }
+        )
         run.actions += 1
         done += 1
     _apply_ownership_rules(run, ticket, clock)
@@ -139,8 +147,12 @@ def _assign(step: Step) -> str:
     else:
         timeout = timedelta(minutes=step.run.version.ack_timeout_minutes or 0) or ticket.acknowledgement_timeout
         desk.ticket_transfer(
-            ticket=ticket, by=step.by, role=OwnershipTransfer.Role(role), to_owner=person,
-            reason=step.reason, expected_response=timeout,
+            ticket=ticket,
+            by=step.by,
+            role=OwnershipTransfer.Role(role),
+            to_owner=person,
+            reason=step.reason,
+            expected_response=timeout,
         )
     return f"{ROLES[role].capitalize()}: {person.get_username()}"
 
@@ -155,8 +167,12 @@ def _escalate(step: Step) -> str:
 
     def record() -> Escalation:
         return Escalation.objects.create(
-            ticket=ticket, from_tier=from_tier, to_tier=to_tier, kind=Escalation.Kind.TEMPLATE,
-            rationale=step.reason, by=step.by,
+            ticket=ticket,
+            from_tier=from_tier,
+            to_tier=to_tier,
+            kind=Escalation.Kind.TEMPLATE,
+            rationale=step.reason,
+            by=step.by,
         )
 
     run_transition(ticket, by=step.by, name="escalate", reason=step.reason, record=record, to_tier=to_tier)
@@ -181,8 +197,14 @@ def _tell(step: Step, *, urgent: bool) -> str:
     recipients = targets.audience_for(params, ticket)
     subject = f"{'PAGE ' if urgent else ''}{ticket.reference}: {params['message']}"
     body = f"{params['message']}\n\nSent by template {step.run.version.label} for {ticket.reference} {ticket.title}."
-    sent = notify(ticket=ticket, subject=subject, body=body, recipients=recipients, webhooks=True,
-                  channels=("in_app", "email") if urgent else ("in_app",))
+    sent = notify(
+        ticket=ticket,
+        subject=subject,
+        body=body,
+        recipients=recipients,
+        webhooks=True,
+        channels=("in_app", "email") if urgent else ("in_app",),
+    )
     step.notifications = [notification.pk for notification in sent]
     names = ", ".join(person.get_username() for person in recipients) or "no one (webhooks only)"
     return f"{len(sent)} notification(s) to {names}"
@@ -191,13 +213,17 @@ def _tell(step: Step, *, urgent: bool) -> str:
 def _create_ticket(step: Step) -> str:
     ticket, params = step.ticket, step.params
     linked = desk.ticket_create(
-        by=step.by, title=f"{params['title']} ({ticket.reference})"[:200],
+        by=step.by,
+        title=f"{params['title']} ({ticket.reference})"[:200],
         description=f"Opened by template {step.run.version.label} for {ticket.reference}: {ticket.title}",
-        account=ticket.account, category=params.get("category", ticket.category), severity=ticket.severity,
+        account=ticket.account,
+        category=params.get("category", ticket.category),
+        severity=ticket.severity,
         requester=ticket.requester,
     )
-    TicketRecord.objects.create(run=step.run, ticket=ticket, kind=TicketRecord.Kind.INVESTIGATION,
-                                title=linked.title, linked_ticket=linked)
+    TicketRecord.objects.create(
+        run=step.run, ticket=ticket, kind=TicketRecord.Kind.INVESTIGATION, title=linked.title, linked_ticket=linked
+    )
     return f"opened {linked.reference}"
 
 
@@ -205,31 +231,55 @@ def _snapshot(step: Step) -> str:
     ticket = step.ticket
     history = ticket.history.select_related("history_user").order_by("-history_date", "-history_id")
     recent = [
-        {"at": record.history_date.isoformat(), "by": record.history_user.get_username() if record.history_user else "system",
-         "what": record.history_change_reason or ""}
+        {
+            "at": record.history_date.isoformat(),
+            "by": record.history_user.get_username() if record.history_user else "system",
+            "what": record.history_change_reason or "",
+        }
         for record in history[: step.params["history"]]
     ]
     state = {name: getattr(ticket, name) for name in SNAPSHOT_FIELDS} | {
-        "tier": ticket.tier.label, "severity": ticket.severity.code,
-        "resolution_due": ticket.resolution_due.isoformat(), "breached": ticket.breached_at is not None,
+        "tier": ticket.tier.label,
+        "severity": ticket.severity.code,
+        "resolution_due": ticket.resolution_due.isoformat(),
+        "breached": ticket.breached_at is not None,
     }
-    TicketRecord.objects.create(run=step.run, ticket=ticket, kind=TicketRecord.Kind.SNAPSHOT,
-                                title=f"{ticket.reference} at {timezone.localtime():%H:%M:%S}",
-                                data={"state": state, "recent": recent})
+    TicketRecord.objects.create(
+        run=step.run,
+        ticket=ticket,
+        kind=TicketRecord.Kind.SNAPSHOT,
+        title=f"{ticket.reference} at {timezone.localtime():%H:%M:%S}",
+        data={"state": state, "recent": recent},
+    )
     return f"state and {len(recent)} recent change(s) kept"
 
 
 def _war_room(step: Step) -> str:
     ticket, params = step.ticket, step.params
     people = targets.audience_for(params, ticket)
-    room = TicketRecord.objects.create(run=step.run, ticket=ticket, kind=TicketRecord.Kind.WAR_ROOM,
-                                       title=f"War room for {ticket.reference}", link=params["link"])
+    room = TicketRecord.objects.create(
+        run=step.run,
+        ticket=ticket,
+        kind=TicketRecord.Kind.WAR_ROOM,
+        title=f"War room for {ticket.reference}",
+        link=params["link"],
+    )
     room.participants.set(people)
     names = ", ".join(person.get_username() for person in people)
-    desk.ticket_add_note(ticket=ticket, by=step.by, visibility=TicketNote.Visibility.INTERNAL,
-                         body=f"War room opened by {step.run.version.label}: {params['link']}\nParticipants: {names}")
-    sent = notify(ticket=ticket, subject=f"{ticket.reference}: join the war room", body=params["link"],
-                  recipients=people, channels=("in_app",), webhooks=False)
+    desk.ticket_add_note(
+        ticket=ticket,
+        by=step.by,
+        visibility=TicketNote.Visibility.INTERNAL,
+        body=f"War room opened by {step.run.version.label}: {params['link']}\nParticipants: {names}",
+    )
+    sent = notify(
+        ticket=ticket,
+        subject=f"{ticket.reference}: join the war room",
+        body=params["link"],
+        recipients=people,
+        channels=("in_app",),
+        webhooks=False,
+    )
     step.notifications = [notification.pk for notification in sent]
     return f"{params['link']} with {names or 'nobody yet'}"
 
@@ -240,8 +290,13 @@ def _window(version: TemplateVersion):
 
 
 def _human(step: Step) -> str:
-    ChecklistItem.objects.create(run=step.run, ticket=step.ticket, text=step.params["text"],
-                                 guidance=step.params.get("guidance", ""), due_at=_window(step.run.version))
+    ChecklistItem.objects.create(
+        run=step.run,
+        ticket=step.ticket,
+        text=step.params["text"],
+        guidance=step.params.get("guidance", ""),
+        due_at=_window(step.run.version),
+    )
     return "waiting for an agent to sign"
 
 
@@ -291,13 +346,26 @@ def _take_exception_path(run: TemplateRun, ticket: Ticket, clock, cause: tuple) 
         run.error += f" Runbook {runbook.label} run."
     elif version.exception_type == TemplateVersion.ExceptionType.UNKNOWN:
         for text in version.exception_triage_steps:
-            ChecklistItem.objects.create(run=run, ticket=ticket, text=f"Triage: {text}",
-                                         guidance=f"Unknown exception in {version.label}: {run.error}")
+            ChecklistItem.objects.create(
+                run=run,
+                ticket=ticket,
+                text=f"Triage: {text}",
+                guidance=f"Unknown exception in {version.label}: {run.error}",
+            )
         owner = version.exception_remediation_owner
         TicketRecord.objects.create(
-            run=run, ticket=ticket, kind=TicketRecord.Kind.POST_MORTEM, owner=owner,
+            run=run,
+            ticket=ticket,
+            kind=TicketRecord.Kind.POST_MORTEM,
+            owner=owner,
             title=f"Post-mortem: {version.label} on {ticket.reference}",
             data={"failure": run.error, "required_evidence": version.exception_evidence},
         )
-        notify(ticket=ticket, subject=f"{ticket.reference}: post-mortem assigned to you", body=run.error,
-               recipients=[owner], channels=("in_app",), webhooks=False)
+        notify(
+            ticket=ticket,
+            subject=f"{ticket.reference}: post-mortem assigned to you",
+            body=run.error,
+            recipients=[owner],
+            channels=("in_app",),
+            webhooks=False,
+        )

@@ -131,7 +131,9 @@ def version_approve(
             raise ValidationError(f"{version.label} changed since you opened it: review it again.")
         _transition(version, "approve", by, comment)
         _save(version, by=by, reason=f"Approved: {comment}")
-        return _activate(version, by=by, reason=f"Activated on approval by {by.get_username()}") if activate else version
+        return (
+            _activate(version, by=by, reason=f"Activated on approval by {by.get_username()}") if activate else version
+        )
 
 
 def version_reject(*, version: TemplateVersion, by, comment: str) -> TemplateVersion:
@@ -147,7 +149,9 @@ def _activate(version: TemplateVersion, *, by, reason: str) -> TemplateVersion:
     """Supersede the active version and activate this one; the partial unique index keeps it to one."""
     Template.objects.select_for_update().filter(pk=version.template_id).first()
     if not can_proceed(version.activate):
-        raise ValidationError(f"{version.label} is {version.get_status_display().lower()}: only approved versions go live.")
+        raise ValidationError(
+            f"{version.label} is {version.get_status_display().lower()}: only approved versions go live."
+        )
     for active in TemplateVersion.objects.filter(template_id=version.template_id, status=Status.ACTIVE):
         active.supersede()
         _save(active, by=by, reason=f"Superseded by v{version.number}")

@@ -24,7 +24,9 @@ def _open_version(page, live_server, name: str, number: int) -> None:
 
 
 def test_two_managers_take_a_template_live_a_ticket_runs_it_and_a_rollback_restores_it(
-    page, live_server, demo_desk  # noqa: F811
+    page,
+    live_server,
+    demo_desk,  # noqa: F811
 ):
     _sign_in_as(page, live_server, "manager")
     page.get_by_role("link", name="Templates").click()
@@ -45,7 +47,9 @@ def test_two_managers_take_a_template_live_a_ticket_runs_it_and_a_rollback_resto
     page.locator('[name="conditions-1-op"]').select_option("eq")
     page.locator('[name="conditions-1-value"]').fill("enterprise")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_test_id("trigger")).to_contain_text("Severity is critical (P0/P1) is yes AND Account tier is enterprise")
+    expect(page.get_by_test_id("trigger")).to_contain_text(
+        "Severity is critical (P0/P1) is yes AND Account tier is enterprise"
+    )
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_test_id("version-status")).to_have_text("Submitted for approval")
 

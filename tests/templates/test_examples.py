@@ -10,7 +10,12 @@ from templates_app import services
 from templates_app.models import TemplateRun, TemplateVersion
 
 pytestmark = pytest.mark.django_db
-EXAMPLES = {"SLA breach runbook", "High-value customer incident escalation", "Lead routing failure", "Content publishing block"}
+EXAMPLES = {
+    "SLA breach runbook",
+    "High-value customer incident escalation",
+    "Lead routing failure",
+    "Content publishing block",
+}
 
 
 @pytest.fixture
@@ -24,19 +29,29 @@ def test_the_examples_are_live_signed_off_by_the_second_manager_and_loaded_once(
     call_command("seed_templates")
     versions = TemplateVersion.objects.select_related("template", "author", "reviewed_by")
     assert {version.template.name for version in versions} == EXAMPLES
-    assert {(v.status, v.author.username, v.reviewed_by.username) for v in versions} == {("active", "manager", "manager2")}
+    assert {(v.status, v.author.username, v.reviewed_by.username) for v in versions} == {
+        ("active", "manager", "manager2")
+    }
 
 
 def test_the_high_value_example_handles_a_critical_enterprise_ticket(demo, django_capture_on_commit_callbacks):
     call_command("seed_templates")
     with django_capture_on_commit_callbacks(execute=True):
         ticket = desk_services.ticket_create(
-            by=Ticket.objects.first().created_by, title="Checkout down", description="All payments fail",
-            account=Account.objects.get(name="Acme Corp"), category="bug", severity=Severity.objects.get(code="P0"),
+            by=Ticket.objects.first().created_by,
+            title="Checkout down",
+            description="All payments fail",
+            account=Account.objects.get(name="Acme Corp"),
+            category="bug",
+            severity=Severity.objects.get(code="P0"),
             requester="jane@acme.com",
         )
     run = TemplateRun.objects.get(ticket=ticket)
-    assert (run.version.template.name, run.result, run.actions) == ("High-value customer incident escalation", "done", 8)
+    assert (run.version.template.name, run.result, run.actions) == (
+        "High-value customer incident escalation",
+        "done",
+        8,
+    )
     ticket.refresh_from_db()
     assert {ticket.primary_owner.username, ticket.backup_owner.username} == {"engineer.l3", "oncall.l3"}
     assert ticket.escalation_owner.username == "manager2"

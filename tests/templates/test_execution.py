@@ -123,8 +123,13 @@ def test_the_cap_on_automated_actions_stops_a_run(desk, opened, settings):
 
 def test_the_ticket_cannot_close_until_its_qa_checks_pass(desk, opened):
     steps = [{"kind": "human", "text": "Verify the fix with the customer"}]
-    live(desk, conditions=P3_ONLY, steps=steps, qa_verification_signed=True,
-         qa_expected_state=[{"field": "severity", "op": "eq", "value": "P3"}])
+    live(
+        desk,
+        conditions=P3_ONLY,
+        steps=steps,
+        qa_verification_signed=True,
+        qa_expected_state=[{"field": "severity", "op": "eq", "value": "P3"}],
+    )
     ticket = opened(desk.p3)
     ticket = desk_services.ticket_assign(ticket=ticket, by=desk.manager, owner=desk.l1_agent)
     ticket = desk_services.ticket_acknowledge(ticket=ticket, by=desk.l1_agent)
@@ -167,8 +172,15 @@ def test_the_acknowledgement_timeout_is_enforced_by_the_clock(desk, opened):
 
 def test_a_failing_step_takes_the_type_b_exception_path(desk, opened):
     steps = [{"kind": "assign", "role": "primary", "target": "person", "person": "carol.l3"}]
-    live(desk, conditions=P3_ONLY, steps=steps, exception_type="B", exception_triage_steps=["Find an owner by hand"],
-         exception_evidence=["Who was on shift"], exception_remediation_owner=desk.manager)
+    live(
+        desk,
+        conditions=P3_ONLY,
+        steps=steps,
+        exception_type="B",
+        exception_triage_steps=["Find an owner by hand"],
+        exception_evidence=["Who was on shift"],
+        exception_remediation_owner=desk.manager,
+    )
     ticket = opened(desk.p3)
     run = TemplateRun.objects.get()
     assert run.result == "failed" and "carol.l3 is not an agent of L1" in run.error
@@ -178,10 +190,19 @@ def test_a_failing_step_takes_the_type_b_exception_path(desk, opened):
 
 
 def test_a_failing_step_takes_the_type_a_exception_path_to_the_runbook(desk, opened):
-    runbook = live(desk, name="Vendor outage runbook", event="exception",
-                   steps=[{"kind": "notify", "audience": "managers", "message": "Vendor outage"}])
-    live(desk, conditions=P3_ONLY, steps=[{"kind": "assign", "role": "primary", "target": "oncall", "tier": 3}], exception_type="A",
-         exception_runbook=runbook.template)
+    runbook = live(
+        desk,
+        name="Vendor outage runbook",
+        event="exception",
+        steps=[{"kind": "notify", "audience": "managers", "message": "Vendor outage"}],
+    )
+    live(
+        desk,
+        conditions=P3_ONLY,
+        steps=[{"kind": "assign", "role": "primary", "target": "oncall", "tier": 3}],
+        exception_type="A",
+        exception_runbook=runbook.template,
+    )
     ticket = opened(desk.p3)
     assert set(TemplateRun.objects.values_list("version__template__name", "result")) == {
         ("High-value customer incident", "failed"),
@@ -191,7 +212,12 @@ def test_a_failing_step_takes_the_type_a_exception_path_to_the_runbook(desk, ope
 
 
 def test_an_sla_breach_runs_the_templates_of_that_event(desk, django_capture_on_commit_callbacks):
-    live(desk, event="sla_breached", conditions={}, steps=[{"kind": "notify", "audience": "managers", "message": "Breached"}])
+    live(
+        desk,
+        event="sla_breached",
+        conditions={},
+        steps=[{"kind": "notify", "audience": "managers", "message": "Breached"}],
+    )
     ticket = desk.open_ticket(severity=desk.p3)
     with time_machine.travel(ticket.resolution_due + timedelta(seconds=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
@@ -200,8 +226,16 @@ def test_an_sla_breach_runs_the_templates_of_that_event(desk, django_capture_on_
 
 
 def test_an_inbound_event_runs_the_templates_that_match_it(desk, django_capture_on_commit_callbacks):
-    lead = {"groups": [{"rules": [{"field": "event_name", "op": "eq", "value": "lead_rejected"},
-                                  {"field": "event_source", "op": "eq", "value": "paid_campaign"}]}]}
+    lead = {
+        "groups": [
+            {
+                "rules": [
+                    {"field": "event_name", "op": "eq", "value": "lead_rejected"},
+                    {"field": "event_source", "op": "eq", "value": "paid_campaign"},
+                ]
+            }
+        ]
+    }
     live(desk, event="inbound", conditions=lead, steps=[{"kind": "notify", "audience": "managers", "message": "Lead"}])
     ticket = desk.open_ticket()
     with django_capture_on_commit_callbacks(execute=True):

@@ -20,8 +20,14 @@ def _approve(version, by, **extra):
 
 def test_a_second_manager_approves_and_the_version_goes_live(desk):
     version = _approve(submitted(desk), desk.manager2)
-    assert (version.status, version.reviewed_by, version.review_comment) == (Status.ACTIVE, desk.manager2, "Looks right")
-    reasons = list(version.history.order_by("history_id").values_list("history_change_reason", "history_user__username"))
+    assert (version.status, version.reviewed_by, version.review_comment) == (
+        Status.ACTIVE,
+        desk.manager2,
+        "Looks right",
+    )
+    reasons = list(
+        version.history.order_by("history_id").values_list("history_change_reason", "history_user__username")
+    )
     assert reasons == [
         ("Drafted", "maria.manager"),
         ("Edited", "maria.manager"),
@@ -102,7 +108,9 @@ def test_a_draft_cannot_be_approved_before_it_is_submitted(desk):
 def _second_version(desk, first):
     second = services.version_new_draft(version=first, by=desk.manager)
     second = services.version_update(
-        version=second, by=desk.manager, content=second.content() | {"steps": [NOTE_STEP, {"kind": "escalate", "tier": 3}]}
+        version=second,
+        by=desk.manager,
+        content=second.content() | {"steps": [NOTE_STEP, {"kind": "escalate", "tier": 3}]},
     )
     second = services.version_submit(version=second, by=desk.manager)
     return _approve(second, desk.manager2)
@@ -113,7 +121,9 @@ def test_activating_a_new_version_supersedes_the_old_one_and_rollback_restores_i
     second = _second_version(desk, first)
     first.refresh_from_db()
     assert (first.status, second.status) == (Status.SUPERSEDED, Status.ACTIVE)
-    restored = services.template_rollback(template=first.template, by=desk.manager, to_version=first, reason="v2 pages too much")
+    restored = services.template_rollback(
+        template=first.template, by=desk.manager, to_version=first, reason="v2 pages too much"
+    )
     second.refresh_from_db()
     assert (restored.status, second.status) == (Status.ACTIVE, Status.SUPERSEDED)
     assert restored.history.latest().history_change_reason == "Rolled back to v1: v2 pages too much"

@@ -52,8 +52,16 @@ def test_simulation_matches_the_tickets_live_execution_ran_on_with_the_same_step
 
 
 def test_simulation_of_an_update_trigger_equals_live_execution(desk, small_account, django_capture_on_commit_callbacks):
-    urgent = {"groups": [{"rules": [{"field": "has_owner", "op": "eq", "value": "yes"},
-                                    {"field": "account_tier", "op": "eq", "value": "enterprise"}]}]}
+    urgent = {
+        "groups": [
+            {
+                "rules": [
+                    {"field": "has_owner", "op": "eq", "value": "yes"},
+                    {"field": "account_tier", "op": "eq", "value": "enterprise"},
+                ]
+            }
+        ]
+    }
     version = live(desk, event="updated", conditions=urgent, steps=STEPS[1:])
     tickets = _open_mix(desk, small_account, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,7 +86,9 @@ def test_simulation_of_sla_breaches_equals_live_execution(desk, small_account, d
     assert {(m.ticket_id, m.key) for m in simulated.matches} == {(r.ticket_id, r.event_key) for r in runs}
 
 
-def test_simulation_changes_nothing_and_compares_with_the_active_version(desk, small_account, django_capture_on_commit_callbacks):
+def test_simulation_changes_nothing_and_compares_with_the_active_version(
+    desk, small_account, django_capture_on_commit_callbacks
+):
     first = live(desk, steps=STEPS)
     _open_mix(desk, small_account, django_capture_on_commit_callbacks)
     draft = services.version_new_draft(version=first, by=desk.manager)

@@ -14,16 +14,33 @@ Status = TemplateVersion.Status
 
 def _editor_post(**overrides) -> dict:
     data = {
-        "event": "created", "match": "all",
-        "groups-TOTAL_FORMS": "1", "groups-INITIAL_FORMS": "0", "groups-0-match": "all",
-        "conditions-TOTAL_FORMS": "2", "conditions-INITIAL_FORMS": "0",
-        "conditions-0-group": "1", "conditions-0-field": "severity", "conditions-0-op": "in", "conditions-0-value": "P0, P1",
-        "conditions-1-group": "1", "conditions-1-field": "account_tier", "conditions-1-op": "eq",
+        "event": "created",
+        "match": "all",
+        "groups-TOTAL_FORMS": "1",
+        "groups-INITIAL_FORMS": "0",
+        "groups-0-match": "all",
+        "conditions-TOTAL_FORMS": "2",
+        "conditions-INITIAL_FORMS": "0",
+        "conditions-0-group": "1",
+        "conditions-0-field": "severity",
+        "conditions-0-op": "in",
+        "conditions-0-value": "P0, P1",
+        "conditions-1-group": "1",
+        "conditions-1-field": "account_tier",
+        "conditions-1-op": "eq",
         "conditions-1-value": "enterprise",
-        "expected-TOTAL_FORMS": "1", "expected-INITIAL_FORMS": "0",
-        "steps-TOTAL_FORMS": "2", "steps-INITIAL_FORMS": "0",
-        "steps-0-ORDER": "2", "steps-0-kind": "notify", "steps-0-audience": "managers", "steps-0-message": "Heads up",
-        "steps-1-ORDER": "1", "steps-1-kind": "assign", "steps-1-role": "primary", "steps-1-target": "oncall",
+        "expected-TOTAL_FORMS": "1",
+        "expected-INITIAL_FORMS": "0",
+        "steps-TOTAL_FORMS": "2",
+        "steps-INITIAL_FORMS": "0",
+        "steps-0-ORDER": "2",
+        "steps-0-kind": "notify",
+        "steps-0-audience": "managers",
+        "steps-0-message": "Heads up",
+        "steps-1-ORDER": "1",
+        "steps-1-kind": "assign",
+        "steps-1-role": "primary",
+        "steps-1-target": "oncall",
         "steps-1-tier": "3",
         "ack_timeout_minutes": "5",
     }
@@ -39,16 +56,29 @@ def test_a_manager_edits_a_draft_with_condition_rows_and_ordered_steps(client, d
     assert version.conditions["groups"][0]["rules"][0] == {"field": "severity", "op": "in", "value": ["P0", "P1"]}
     assert [step["kind"] for step in version.steps] == ["assign", "notify"]
     assert version.ack_timeout_minutes == 5
-    assert "Assign primary owner: the on-call of L3" in client.get(reverse("templates_app:version", args=[version.pk])).content.decode()
+    assert (
+        "Assign primary owner: the on-call of L3"
+        in client.get(reverse("templates_app:version", args=[version.pk])).content.decode()
+    )
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"conditions-0-field": "mood"}, "Select a valid choice"),
-        ({"conditions-1-field": "tier", "conditions-1-op": "eq", "conditions-1-value": "three"}, "“three” is not a number"),
-        ({"conditions-0-field": "", "conditions-1-field": "", "groups-TOTAL_FORMS": "1", "groups-INITIAL_FORMS": "1"},
-         "Group 1 is empty"),
+        (
+            {"conditions-1-field": "tier", "conditions-1-op": "eq", "conditions-1-value": "three"},
+            "“three” is not a number",
+        ),
+        (
+            {
+                "conditions-0-field": "",
+                "conditions-1-field": "",
+                "groups-TOTAL_FORMS": "1",
+                "groups-INITIAL_FORMS": "1",
+            },
+            "Group 1 is empty",
+        ),
         ({"steps-1-tier": ""}, "Step 1: The on-call to assign: give the tier"),
         ({"steps-0-message": ""}, "Step 2: The message is missing."),
     ],
@@ -72,7 +102,9 @@ def test_agents_read_templates_but_cannot_edit_or_approve(client, desk):
     assert client.get(reverse("templates_app:edit", args=[version.pk])).status_code == 403
     forged = {"decision": "approve", "comment": "ok", "content_hash": version.content_hash(), "activate": "on"}
     assert client.post(reverse("templates_app:review", args=[version.pk]), forged).status_code == 403
-    assert client.post(reverse("templates_app:action", args=[version.pk, "activate"]), {"reason": "x"}).status_code == 403
+    assert (
+        client.post(reverse("templates_app:action", args=[version.pk, "activate"]), {"reason": "x"}).status_code == 403
+    )
     version.refresh_from_db()
     assert version.status == Status.SUBMITTED
 
@@ -85,7 +117,12 @@ def test_outsiders_cannot_read_templates(client, desk):
 def test_a_forged_self_approval_is_refused(client, desk):
     version = submitted(desk)
     client.force_login(desk.manager)
-    forged = {"decision": "approve", "comment": "Mine is fine", "content_hash": version.content_hash(), "activate": "on"}
+    forged = {
+        "decision": "approve",
+        "comment": "Mine is fine",
+        "content_hash": version.content_hash(),
+        "activate": "on",
+    }
     assert client.post(reverse("templates_app:review", args=[version.pk]), forged).status_code == 403
     version.refresh_from_db()
     assert version.status == Status.SUBMITTED
@@ -96,7 +133,12 @@ def test_the_second_manager_sees_the_simulation_and_approves(client, desk, djang
     client.force_login(desk.manager2)
     page = client.get(reverse("templates_app:review", args=[version.pk]))
     assert page.status_code == 200 and 'data-testid="simulation"' in page.content.decode()
-    approve = {"decision": "approve", "comment": "Simulated, fine", "content_hash": version.content_hash(), "activate": "on"}
+    approve = {
+        "decision": "approve",
+        "comment": "Simulated, fine",
+        "content_hash": version.content_hash(),
+        "activate": "on",
+    }
     response = client.post(reverse("templates_app:review", args=[version.pk]), approve)
     assert response.status_code == 302
     version.refresh_from_db()
@@ -118,8 +160,15 @@ def test_rollback_from_the_version_page(client, desk):
     second = TemplateVersion.objects.get(number=2)
     client.post(reverse("templates_app:action", args=[second.pk, "submit"]), {"reason": ""})
     client.force_login(desk.manager2)
-    client.post(reverse("templates_app:review", args=[second.pk]),
-                {"decision": "approve", "comment": "ok", "content_hash": TemplateVersion.objects.get(pk=second.pk).content_hash(), "activate": "on"})
+    client.post(
+        reverse("templates_app:review", args=[second.pk]),
+        {
+            "decision": "approve",
+            "comment": "ok",
+            "content_hash": TemplateVersion.objects.get(pk=second.pk).content_hash(),
+            "activate": "on",
+        },
+    )
     response = client.post(reverse("templates_app:action", args=[first.pk, "rollback"]), {"reason": "v2 misroutes"})
     assert response.status_code == 302
     assert dict(TemplateVersion.objects.values_list("number", "status")) == {1: Status.ACTIVE, 2: Status.SUPERSEDED}
@@ -137,8 +186,9 @@ def test_the_pages_cost_a_fixed_number_of_queries(client, desk, django_assert_ma
         assert client.get(reverse("templates_app:version", args=[version.pk])).status_code == 200
 
 
-def test_the_ticket_page_shows_the_checklist_and_an_agent_signs_it(client, desk, django_capture_on_commit_callbacks,
-                                                                     django_assert_max_num_queries):
+def test_the_ticket_page_shows_the_checklist_and_an_agent_signs_it(
+    client, desk, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     live(desk, steps=HIGH_VALUE_STEPS)
     with django_capture_on_commit_callbacks(execute=True):
         ticket = desk.open_ticket(severity=desk.p0)
@@ -164,7 +214,10 @@ def test_yaml_export_and_import_round_trip_as_drafts(client, desk):
     renamed = document.replace("High-value customer incident", "Copied incident path")
     assert client.post(reverse("templates_app:import"), {"document": renamed}).status_code == 302
     copy = Template.objects.get(name="Copied incident path").versions.get()
-    assert copy.status == Status.DRAFT and copy.steps == TemplateVersion.objects.get(number=1, template__name="High-value customer incident").steps
+    assert (
+        copy.status == Status.DRAFT
+        and copy.steps == TemplateVersion.objects.get(number=1, template__name="High-value customer incident").steps
+    )
     bad = client.post(reverse("templates_app:import"), {"document": "templates:\n- name: X\n  version: {event: nope}"})
     assert bad.status_code == 400 and "Unknown trigger event" in bad.content.decode()
     assert not Template.objects.filter(name="X").exists()
@@ -177,3 +230,25 @@ def test_a_new_template_is_created_by_a_manager_only(client, desk):
     assert client.post(reverse("templates_app:create"), {"name": "Lead routing failure"}).status_code == 302
     assert client.post(reverse("templates_app:create"), {"name": "lead routing failure"}).status_code == 200
     assert Template.objects.count() == 1
+
+
+def test_a_draft_without_conditions_matches_every_ticket_of_its_event(client, desk):
+    version = draft(desk)
+    client.force_login(desk.manager)
+    no_rows = {
+        "conditions-0-field": "",
+        "conditions-1-field": "",
+        "groups-TOTAL_FORMS": "1",
+        "groups-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("templates_app:edit", args=[version.pk]), _editor_post(**no_rows))
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert version.conditions == {"match": "all", "groups": []}
+
+
+def test_the_admin_shows_templates_read_only(client, desk):
+    live(desk)
+    client.force_login(desk.admin)
+    assert client.get(reverse("admin:templates_app_templateversion_changelist")).status_code == 200
+    assert client.get(reverse("admin:templates_app_templateversion_add")).status_code == 403

@@ -12,8 +12,16 @@ from templates_app.models import TemplateVersion
 from templates_app.simulation import replay
 
 # The seed's "High-value customer incident escalation", on every change of a ticket (the largest event stream).
-CONDITIONS = {"groups": [{"rules": [{"field": "critical", "op": "eq", "value": "yes"},
-                                    {"field": "account_tier", "op": "eq", "value": "enterprise"}]}]}
+CONDITIONS = {
+    "groups": [
+        {
+            "rules": [
+                {"field": "critical", "op": "eq", "value": "yes"},
+                {"field": "account_tier", "op": "eq", "value": "enterprise"},
+            ]
+        }
+    ]
+}
 STEPS = [{"kind": "assign", "role": "primary", "target": "oncall", "tier": 3}]
 
 

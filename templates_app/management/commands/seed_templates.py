@@ -9,5 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if get_user_model().objects.filter(username__in=[AUTHOR, APPROVER]).count() < 2:
-            raise CommandError(f"The demo managers {AUTHOR} and {APPROVER} are missing: run `manage.py seed_demo` first.")
+            raise CommandError(
+                f"The demo managers {AUTHOR} and {APPROVER} are missing: run `manage.py seed_demo` first."
+            )
         self.stdout.write(f"Guided templates: {seed_templates()} example(s) added and approved.")
