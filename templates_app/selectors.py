@@ -6,7 +6,7 @@ from django.urls import reverse
 from escalations.models import EscalationCriterion, Severity, Ticket, Tier
 from escalations.selectors.entries import TimelineEntry
 from templates_app.models import ChecklistItem, Template, TemplateRun, TemplateVersion
-from templates_app.qa import run_checks, ticket_runs
+from templates_app.qa import runs_with_checks
 
 Status = TemplateVersion.Status
 
@@ -60,13 +60,13 @@ def recent_runs(version: TemplateVersion, limit: int = 20) -> QuerySet[TemplateR
 
 
 def ticket_panel(ticket: Ticket) -> dict:
-    """What the templates left on a ticket: runs with their checklist, records and QA checks."""
-    runs = list(ticket_runs(ticket).prefetch_related("checklist__signed_by"))
-    records = list(ticket.template_records.select_related("linked_ticket", "owner").prefetch_related("participants"))
+    """What the templates left on a ticket: runs with their QA checks, the checklist, the records."""
+    runs = runs_with_checks(ticket)
+    records = ticket.template_records.select_related("linked_ticket", "owner").prefetch_related("participants")
     return {
-        "runs": [(run, run_checks(run, ticket)) for run in runs],
-        "checklist": [item for run in runs for item in run.checklist.all()],
-        "records": records,
+        "runs": runs,
+        "checklist": [item for run, _checks in runs for item in run.checklist.all()],
+        "records": list(records),
     }
 
 

@@ -250,3 +250,22 @@ def test_matching_fifty_active_templates_costs_two_queries(desk, django_assert_m
     ticket = desk.open_ticket(severity=desk.p3)
     with django_assert_max_num_queries(2):
         assert run_event(ticket_id=ticket.pk, event="created") == []
+
+
+def test_a_late_acknowledgement_fails_the_qa_check_unless_the_clock_failed_over(desk, opened):
+    steps = [{"kind": "assign", "role": "primary", "target": "person", "person": "alice.l1"}]
+    live(desk, conditions=P3_ONLY, steps=steps, qa_ack_within_minutes=5)
+    ticket = opened(desk.p3)
+    with time_machine.travel(ticket.assigned_at + timedelta(minutes=10), tick=False):
+        ticket = desk_services.ticket_acknowledge(ticket=ticket, by=desk.l1_agent)
+        ticket = desk_services.ticket_resolve(ticket=ticket, by=desk.l1_agent, reason="Fixed")
+        with pytest.raises(ValidationError, match="acknowledged after 10 min and nothing failed over"):
+            desk_services.ticket_close(ticket=ticket, by=desk.l1_agent)
+
+
+def test_an_acknowledgement_in_time_passes_the_qa_check(desk, opened):
+    steps = [{"kind": "assign", "role": "primary", "target": "person", "person": "alice.l1"}]
+    live(desk, conditions=P3_ONLY, steps=steps, qa_ack_within_minutes=5, qa_notifications_delivered=True)
+    ticket = desk_services.ticket_acknowledge(ticket=opened(desk.p3), by=desk.l1_agent)
+    ticket = desk_services.ticket_resolve(ticket=ticket, by=desk.l1_agent, reason="Fixed")
+    assert desk_services.ticket_close(ticket=ticket, by=desk.l1_agent).status == "closed"
