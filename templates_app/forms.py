@@ -18,23 +18,7 @@ BLANK = [("", "—")]
 MATCH_CHOICES = list(MATCHES.items())
 FIELD_CHOICES = BLANK + [(name, field.label) for name, field in FIELDS.items()]
 OPERATOR_CHOICES = [(name, operator.label) for name, operator in OPERATORS.items()]
-STEP_PARAMS = (
-    "role",
-    "target",
-    "person",
-    "team",
-    "tier",
-    "severity",
-    "title_prefix",
-    "audience",
-    "message",
-    "title",
-    "category",
-    "history",
-    "link",
-    "text",
-    "guidance",
-)
+STEP_PARAMS = tuple(dict.fromkeys(param for kind in STEP_KINDS.values() for param in kind.params))
 
 
 def _lines(text: str) -> list[str]:

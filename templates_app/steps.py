@@ -156,24 +156,40 @@ class StepKind:
     label: str
     clean: Callable[[dict], dict]
     describe: Callable[[dict], str]
+    params: tuple[str, ...]
 
 
+AUDIENCE_PARAMS = ("audience", "tier", "message")
 STEP_KINDS: dict[str, StepKind] = {
-    "assign": StepKind("Assign an owner", _assign, _describe_assign),
+    "assign": StepKind("Assign an owner", _assign, _describe_assign, ("role", "target", "person", "team", "tier")),
     "escalate": StepKind(
-        "Escalate to a tier", lambda step: {"tier": _tier(step, "Escalate")}, lambda p: f"Escalate to {_tier_label(p)}"
+        "Escalate to a tier",
+        lambda step: {"tier": _tier(step, "Escalate")},
+        lambda p: f"Escalate to {_tier_label(p)}",
+        ("tier",),
     ),
-    "set_fields": StepKind("Set severity or fields", _set_fields, _describe_fields),
-    "notify": StepKind("Notify a channel", _notify, lambda p: f"Notify {_whom(p)}: {p['message']}"),
-    "page": StepKind("Page (high urgency)", _notify, lambda p: f"Page {_whom(p)}: {p['message']}"),
+    "set_fields": StepKind("Set severity or fields", _set_fields, _describe_fields, ("severity", "title_prefix")),
+    "notify": StepKind("Notify a channel", _notify, lambda p: f"Notify {_whom(p)}: {p['message']}", AUDIENCE_PARAMS),
+    "page": StepKind("Page (high urgency)", _notify, lambda p: f"Page {_whom(p)}: {p['message']}", AUDIENCE_PARAMS),
     "create_ticket": StepKind(
-        "Create a linked investigation ticket", _create_ticket, lambda p: f"Create linked ticket “{p['title']}”"
+        "Create a linked investigation ticket",
+        _create_ticket,
+        lambda p: f"Create linked ticket “{p['title']}”",
+        ("title", "category"),
     ),
     "snapshot": StepKind(
-        "Attach a snapshot", _snapshot, lambda p: f"Snapshot the ticket and its last {p['history']} changes"
+        "Attach a snapshot",
+        _snapshot,
+        lambda p: f"Snapshot the ticket and its last {p['history']} changes",
+        ("history",),
     ),
-    "war_room": StepKind("Open a war room", _war_room, lambda p: f"Open a war room ({p['link']}) with {_whom(p)}"),
-    "human": StepKind("Human step (checklist item)", _human, lambda p: f"Checklist: {p['text']}"),
+    "war_room": StepKind(
+        "Open a war room",
+        _war_room,
+        lambda p: f"Open a war room ({p['link']}) with {_whom(p)}",
+        ("link", "audience", "tier"),
+    ),
+    "human": StepKind("Human step (checklist item)", _human, lambda p: f"Checklist: {p['text']}", ("text", "guidance")),
 }
 
 

@@ -21,6 +21,9 @@ from templates_app.forms import (
 )
 from templates_app.models import ChecklistItem, TemplateVersion
 from templates_app.simulation import simulate
+from templates_app.steps import STEP_KINDS
+
+FIELDS_BY_KIND = {name: kind.params for name, kind in STEP_KINDS.items()}
 
 SIMULATION_DAYS = (7, 30, 90)
 
@@ -107,9 +110,8 @@ def version_edit(request, pk: int):
         else:
             messages.success(request, f"{version.label} saved.")
             return redirect("templates_app:edit" if "add_rows" in request.POST else "templates_app:version", pk=pk)
-    return render(
-        request, "templates_app/editor.html", {"version": version, "editor": editor, "errors": errors}, status=status
-    )
+    context = {"version": version, "editor": editor, "errors": errors, "step_params": FIELDS_BY_KIND}
+    return render(request, "templates_app/editor.html", context, status=status)
 
 
 def _simulation(request, version: TemplateVersion):

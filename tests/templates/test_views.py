@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from escalations.models import Ticket
-from templates_app.models import ChecklistItem, Template, TemplateVersion
+from templates_app import services
+from templates_app.models import ChecklistItem, InboundEvent, Template, TemplateVersion
 from tests.templates.conftest import draft, live, submitted
 from tests.templates.test_execution import HIGH_VALUE_STEPS
 
@@ -252,3 +253,27 @@ def test_the_admin_shows_templates_read_only(client, desk):
     client.force_login(desk.admin)
     assert client.get(reverse("admin:templates_app_templateversion_changelist")).status_code == 200
     assert client.get(reverse("admin:templates_app_templateversion_add")).status_code == 403
+
+
+def test_the_diff_and_simulation_pages_read_for_agents_and_refuse_outsiders(client, desk):
+    first = live(desk)
+    second = services.version_new_draft(version=first, by=desk.manager)
+    client.force_login(desk.l1_agent)
+    diff = client.get(reverse("templates_app:diff", args=[second.pk, first.pk]))
+    assert diff.status_code == 200 and 'data-testid="diff"' in diff.content.decode()
+    assert client.get(reverse("templates_app:simulate", args=[second.pk]), {"days": "oops"}).status_code == 200
+    assert client.get(reverse("templates_app:diff", args=[second.pk, 999])).status_code == 404
+    client.force_login(desk.outsider)
+    assert client.get(reverse("templates_app:simulate", args=[second.pk])).status_code == 403
+
+
+def test_an_agent_records_an_inbound_event_on_a_ticket(client, desk):
+    ticket = desk.open_ticket()
+    url = reverse("templates_app:inbound", args=[ticket.number])
+    client.force_login(desk.l1_agent)
+    client.post(url, {"name": "", "source": "crm"})
+    assert not InboundEvent.objects.exists()
+    client.post(url, {"name": "lead_rejected", "source": "paid_campaign"})
+    assert InboundEvent.objects.get().name == "lead_rejected"
+    client.force_login(desk.outsider)
+    assert client.post(url, {"name": "lead_rejected"}).status_code == 404
