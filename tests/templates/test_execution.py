@@ -269,3 +269,16 @@ def test_an_acknowledgement_in_time_passes_the_qa_check(desk, opened):
     ticket = desk_services.ticket_acknowledge(ticket=opened(desk.p3), by=desk.l1_agent)
     ticket = desk_services.ticket_resolve(ticket=ticket, by=desk.l1_agent, reason="Fixed")
     assert desk_services.ticket_close(ticket=ticket, by=desk.l1_agent).status == "closed"
+
+
+@pytest.mark.parametrize("event", ["sla_at_risk", "ack_timeout"])
+def test_the_clocks_other_actions_run_the_templates_of_their_event(desk, django_capture_on_commit_callbacks, event):
+    live(desk, event=event, conditions={}, steps=[{"kind": "notify", "audience": "managers", "message": "Clock"}])
+    ticket = desk_services.ticket_assign(
+        ticket=desk.open_ticket(severity=desk.p3), by=desk.manager, owner=desk.l1_agent
+    )
+    due = ticket.escalation_due if event == "sla_at_risk" else ticket.acknowledgement_due
+    with time_machine.travel(due + timedelta(seconds=1), tick=False), django_capture_on_commit_callbacks(execute=True):
+        clock.sweep()
+    run = TemplateRun.objects.get(ticket=ticket, event=event)
+    assert run.event_key == due.isoformat()
