@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from escalations import services as desk
 from escalations.models import Escalation, OwnershipTransfer, Severity, Ticket, TicketNote
-from escalations.notifications import notify
+from escalations.notifications import managers_of, notify
 from escalations.services.audit import require_unchanged, run_transition, save_with_audit
 from escalations.services.clock import clock_user
 from escalations.signals import event_cause
@@ -107,17 +107,14 @@ def _run_steps(run: TemplateRun, ticket: Ticket, clock, cause: tuple) -> None:
     done = TemplateRun.objects.filter(ticket=ticket).aggregate(total=Sum("actions"))["total"] or 0
     for params in run.version.steps:
         if done >= max_actions():
-            run.result = TemplateRun.Result.CAPPED
-            run.error = f"{ticket.reference} reached its cap of {max_actions()} automated actions."
+            _stop_at_cap(run, ticket)
             return
         step = Step(run, ticket, clock, params)
         try:
             with transaction.atomic():
                 outcome = EXECUTORS[params["kind"]](step)
-        except STEP_FAILURES as error:
-            ticket.refresh_from_db()
-            run.result = TemplateRun.Result.FAILED
-            run.error = f"{describe_step(params)}: {' '.join(getattr(error, 'messages', [str(error)]))}"
+        except Exception as error:
+            _fail(run, ticket, params, error)
             _take_exception_path(run, ticket, clock, cause)
             return
         run.steps_done.append(
@@ -131,6 +128,36 @@ def _run_steps(run: TemplateRun, ticket: Ticket, clock, cause: tuple) -> None:
         run.actions += 1
         done += 1
     _apply_ownership_rules(run, ticket, clock)
+
+
+def _fail(run: TemplateRun, ticket: Ticket, params: dict, error: Exception) -> None:
+    """The step's savepoint is rolled back; the run records why and goes on to the exception path.
+
+    A refusal by the desk (a rule, a permission, a conflict) reads as the desk wrote it; anything else is a
+    fault, logged with its traceback, so that one broken step never loses the record of the run.
+    """
+    if isinstance(error, STEP_FAILURES):
+        why = " ".join(getattr(error, "messages", [str(error)]))
+    else:
+        logger.exception("Template %s: step %s failed on %s", run.version, params["kind"], ticket.reference)
+        why = "unexpected error (logged for the admins)"
+    ticket.refresh_from_db()
+    run.result = TemplateRun.Result.FAILED
+    run.error = f"{describe_step(params)}: {why}"
+
+
+def _stop_at_cap(run: TemplateRun, ticket: Ticket) -> None:
+    """Routing loops end here: the run stops and the managers hear about it."""
+    run.result = TemplateRun.Result.CAPPED
+    run.error = f"{ticket.reference} reached its cap of {max_actions()} automated actions."
+    notify(
+        ticket=ticket,
+        subject=f"{ticket.reference}: automated actions stopped",
+        body=f"{run.error} Template {run.version.label} did not run its remaining steps; check the ticket.",
+        recipients=managers_of(ticket),
+        channels=("in_app",),
+        webhooks=False,
+    )
 
 
 def _assign(step: Step) -> str:

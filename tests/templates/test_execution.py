@@ -12,6 +12,7 @@ from escalations.selectors.timeline import ticket_timeline
 from escalations.services import clock
 from templates_app import services
 from templates_app.models import ChecklistItem, TemplateRun, TicketRecord
+from templates_app.services import execution
 from templates_app.services.execution import run_event
 from tests.templates.conftest import CRITICAL_ENTERPRISE, live
 
@@ -119,6 +120,7 @@ def test_the_cap_on_automated_actions_stops_a_run(desk, opened, settings):
     run = TemplateRun.objects.get(ticket=opened(desk.p3))
     assert (run.result, run.actions) == ("capped", 2)
     assert "cap of 2 automated actions" in run.error
+    assert Notification.objects.filter(recipient=desk.manager, subject__contains="automated actions stopped").exists()
 
 
 def test_the_ticket_cannot_close_until_its_qa_checks_pass(desk, opened):
@@ -282,3 +284,17 @@ def test_the_clocks_other_actions_run_the_templates_of_their_event(desk, django_
         clock.sweep()
     run = TemplateRun.objects.get(ticket=ticket, event=event)
     assert run.event_key == due.isoformat()
+
+
+def test_an_unexpected_fault_in_a_step_is_recorded_and_the_run_kept(desk, opened, monkeypatch):
+    def broken(step):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(execution.EXECUTORS, "snapshot", broken)
+    live(desk, conditions=P3_ONLY, steps=[{"kind": "snapshot", "history": 5}])
+    opened(desk.p3)
+    run = TemplateRun.objects.get()
+    assert (run.result, run.error) == (
+        "failed",
+        "Snapshot the ticket and its last 5 changes: unexpected error (logged for the admins)",
+    )
