@@ -73,3 +73,24 @@ def test_the_examples_need_the_demo_managers(db):
 def test_the_benchmark_command_times_a_simulation(demo, capsys):
     call_command("benchmark_templates", tickets=30, days=2, repeat=2)
     assert "median" in capsys.readouterr().out
+
+
+def test_templates_round_trip_through_yaml_files_as_drafts(demo, tmp_path, capsys):
+    call_command("seed_templates")
+    capsys.readouterr()
+    call_command("export_templates")
+    exported = tmp_path / "templates.yaml"
+    exported.write_text(capsys.readouterr().out)
+    call_command("import_templates", str(exported), by="manager")
+    drafts = TemplateVersion.objects.filter(status="draft")
+    assert {draft.template.name for draft in drafts} == EXAMPLES and {d.number for d in drafts} == {2}
+    assert all(draft.steps == draft.template.versions.get(number=1).steps for draft in drafts)
+
+
+def test_an_import_by_an_agent_or_of_bad_yaml_is_refused(demo, tmp_path):
+    document = tmp_path / "bad.yaml"
+    document.write_text("templates: [{name: Broken, version: {event: created, steps: []}}]")
+    with pytest.raises(CommandError, match="Only a manager"):
+        call_command("import_templates", str(document), by="agent.l1")
+    with pytest.raises(CommandError, match="Broken: A version needs at least one step"):
+        call_command("import_templates", str(document), by="manager")
