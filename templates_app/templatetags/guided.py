@@ -1,7 +1,6 @@
 from django import template
 
 from templates_app.conditions import describe_conditions, describe_rule
-from templates_app.forms import InboundEventForm, SignForm
 from templates_app.selectors import ticket_panel
 from templates_app.steps import describe_step
 
@@ -15,9 +14,4 @@ register.filter("rule_text", describe_rule)
 @register.inclusion_tag("templates_app/_ticket_panel.html", takes_context=True)
 def guided_panel(context, ticket):
     """What guided templates did on the ticket: checklist to sign, QA checks, war rooms and linked records."""
-    return ticket_panel(ticket) | {
-        "ticket": ticket,
-        "sign_form": SignForm(),
-        "inbound_form": InboundEventForm(),
-        "csrf_token": context.get("csrf_token"),
-    }
+    return ticket_panel(ticket) | {"ticket": ticket, "csrf_token": context.get("csrf_token")}
