@@ -10,6 +10,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from escalations import roles
 from escalations.models import Ticket, Tier
+from escalations.signals import send_ticket_event
 
 T = TypeVar("T")
 
@@ -50,9 +51,11 @@ def require_transition(ticket: Ticket, *, name: str, by):
 
 
 def save_with_audit(ticket: Ticket, *, by, reason: str, update_fields: list[str] | None = None) -> None:
+    event = "created" if ticket._state.adding else "updated"
     ticket._history_user = by
     ticket._change_reason = reason
     ticket.save(update_fields=update_fields)
+    send_ticket_event(ticket, event)
 
 
 def run_transition(

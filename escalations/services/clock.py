@@ -22,6 +22,7 @@ from escalations.models import Escalation, OwnershipTransfer, Profile, SlaEvent,
 from escalations.models.ticket import open_statuses_literally
 from escalations.notifications import managers_of, notify
 from escalations.services.audit import require_transition, save_with_audit
+from escalations.signals import send_ticket_event
 
 CLOCK_USERNAME = "sla-clock"
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def fail_over(ticket_id: int, deadline: datetime) -> bool:
         notify(
             ticket=ticket, subject=f"{ticket.reference} needs your acknowledgement", body=outcome, recipients=recipients
         )
+        send_ticket_event(ticket, "ack_timeout", key=deadline.isoformat())
     return True
 
 
@@ -226,6 +228,7 @@ def escalate_on_sla(ticket_id: int, deadline: datetime) -> bool:
             save_with_audit(ticket, by=clock, reason=f"SLA: {outcome}")
             recipients = list(managers_of(ticket))
         notify(ticket=ticket, subject=f"{ticket.reference}: {outcome}", body=outcome, recipients=recipients)
+        send_ticket_event(ticket, "sla_at_risk", key=deadline.isoformat())
     return True
 
 
@@ -251,6 +254,7 @@ def _breach(ticket_id: int, deadline: datetime, *, kind: str, field: str, still:
         save_with_audit(ticket, by=clock_user(), reason=f"SLA: {outcome}")
         recipients = [*managers_of(ticket), ticket.primary_owner]
         notify(ticket=ticket, subject=f"{ticket.reference}: {what}", body=outcome, recipients=recipients)
+        send_ticket_event(ticket, "sla_breached", key=deadline.isoformat())
     return True
 
 
