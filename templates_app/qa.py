@@ -102,8 +102,8 @@ def ticket_runs(ticket: Ticket) -> list[TemplateRun]:
     return list(runs.prefetch_related(Prefetch("checklist", queryset=checklist)))
 
 
-def runs_with_checks(ticket: Ticket) -> list[tuple[TemplateRun, list[Check]]]:
-    runs = ticket_runs(ticket)
+def runs_with_checks(ticket: Ticket, runs: list[TemplateRun] | None = None) -> list[tuple[TemplateRun, list[Check]]]:
+    runs = ticket_runs(ticket) if runs is None else runs
     if not runs:
         return []
     evidence = gather_evidence(ticket, runs)

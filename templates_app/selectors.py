@@ -6,7 +6,7 @@ from django.urls import reverse
 from escalations.models import EscalationCriterion, Severity, Ticket, Tier
 from escalations.selectors.entries import TimelineEntry
 from templates_app.models import ChecklistItem, Template, TemplateRun, TemplateVersion
-from templates_app.qa import runs_with_checks
+from templates_app.qa import runs_with_checks, ticket_runs
 
 Status = TemplateVersion.Status
 
@@ -59,21 +59,31 @@ def recent_runs(version: TemplateVersion, limit: int = 20) -> QuerySet[TemplateR
     return version.runs.select_related("ticket").order_by("-started_at")[:limit]
 
 
+def _page_runs(ticket: Ticket) -> list[TemplateRun]:
+    """The ticket's runs with their checklists, read once for both the panel and the timeline of one page."""
+    if not hasattr(ticket, "_page_template_runs"):
+        ticket._page_template_runs = ticket_runs(ticket)
+    return ticket._page_template_runs
+
+
 def ticket_panel(ticket: Ticket) -> dict:
-    """What the templates left on a ticket: runs with their QA checks, the checklist, the records."""
-    runs = runs_with_checks(ticket)
+    """What the templates left on a ticket: runs with their QA checks, the checklist, the records.
+
+    Checklist items and records are left by runs, so a ticket no template ran on costs the one query for its runs.
+    """
+    runs = runs_with_checks(ticket, _page_runs(ticket))
     records = ticket.template_records.select_related("linked_ticket", "owner").prefetch_related("participants")
     return {
         "runs": runs,
         "checklist": [item for run, _checks in runs for item in run.checklist.all()],
-        "records": list(records),
+        "records": list(records) if runs else [],
     }
 
 
 def timeline_entries(ticket: Ticket) -> list[TimelineEntry]:
-    """The template runs and signed checklist items on the ticket's timeline (two queries)."""
-    runs = ticket.template_runs.select_related("version__template")
-    signed = ChecklistItem.objects.filter(ticket=ticket, signed_at__isnull=False).select_related("signed_by")
+    """The template runs and signed checklist items on the ticket's timeline, from the page's runs."""
+    runs = _page_runs(ticket)
+    signed = [item for run in runs for item in run.checklist.all() if item.signed_at]
     return [_run_entry(run) for run in runs] + [_signed_entry(item) for item in signed]
 
 
