@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) import_escalation_config
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_templates
 	@echo "Escalation Desk on http://127.0.0.1:8000/ with its task cluster. Ctrl-C stops both."
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; $(MANAGE) qcluster & $(MANAGE) runserver 127.0.0.1:8000 & wait -n
 

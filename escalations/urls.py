@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalations.views import escalation, notifications, queue, tickets
+from escalations.views import escalation, notifications, people, queue, tickets
 
 app_name = "escalations"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", notifications.notification_inbox, name="notifications"),
     path("notifications/failed/", notifications.failed_deliveries, name="notifications_failed"),
     path("notifications/<int:pk>/retry/", notifications.notification_retry, name="notification_retry"),
+    path("people/availability/", people.availability, name="availability"),
     path("escalations/<int:pk>/", escalation.escalation_detail, name="escalation"),
     path("escalations/<int:pk>/<slug:document>.md", escalation.escalation_document, name="escalation_document"),
     path(
@@ -28,11 +29,3 @@ urlpatterns = [
     ),
 ]
 
-# Notifications: the bell's inbox and, for managers, the deliveries that failed.
-from escalations.views import notifications
-
-urlpatterns += [
-    path("notifications/", notifications.notification_inbox, name="notifications"),
-    path("notifications/failed/", notifications.failed_deliveries, name="notifications_failed"),
-    path("notifications/<int:pk>/retry/", notifications.notification_retry, name="notification_retry"),
-]

@@ -1,8 +1,14 @@
-"""Queries behind the escalation policy pages."""
+"""Queries behind the template pages, the ticket page's template panel and the ticket timeline."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from django.urls import reverse
 
-from escalations.models import EscalationCriterion, Severity, Tier
+from escalations.models import EscalationCriterion, Severity, Ticket, Tier
+from escalations.selectors.entries import TimelineEntry
+from templates_app.models import ChecklistItem, Template, TemplateRun, TemplateVersion
+from templates_app.qa import runs_with_checks, ticket_runs
+
+Status = TemplateVersion.Status
 
 
 def escalation_ladder() -> QuerySet[Tier]:
@@ -21,3 +27,83 @@ def escalation_ladder() -> QuerySet[Tier]:
 
 def severities() -> QuerySet[Severity]:
     return Severity.objects.select_related("route_to")
+
+
+def template_list() -> QuerySet[Template]:
+    """Every template with its versions (newest first) and how often it ran."""
+    versions = TemplateVersion.objects.select_related("author").order_by("-number")
+    return Template.objects.prefetch_related(Prefetch("versions", queryset=versions)).annotate(
+        runs=Count("versions__runs")
+    )
+
+
+def version_detail(pk: int) -> TemplateVersion | None:
+    return (
+        TemplateVersion.objects.select_related(
+            "template", "author", "submitted_by", "reviewed_by", "exception_runbook", "exception_remediation_owner"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def template_versions(template: Template) -> QuerySet[TemplateVersion]:
+    return template.versions.select_related("author", "reviewed_by").order_by("-number")
+
+
+def version_history(version: TemplateVersion) -> QuerySet:
+    return version.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def recent_runs(version: TemplateVersion, limit: int = 20) -> QuerySet[TemplateRun]:
+    return version.runs.select_related("ticket").order_by("-started_at")[:limit]
+
+
+def _page_runs(ticket: Ticket) -> list[TemplateRun]:
+    """The ticket's runs with their checklists, read once for both the panel and the timeline of one page."""
+    if not hasattr(ticket, "_page_template_runs"):
+        ticket._page_template_runs = ticket_runs(ticket)
+    return ticket._page_template_runs
+
+
+def ticket_panel(ticket: Ticket) -> dict:
+    """What the templates left on a ticket: runs with their QA checks, the checklist, the records.
+
+    Checklist items and records are left by runs, so a ticket no template ran on costs the one query for its runs.
+    """
+    runs = runs_with_checks(ticket, _page_runs(ticket))
+    records = ticket.template_records.select_related("linked_ticket", "owner").prefetch_related("participants")
+    return {
+        "runs": runs,
+        "checklist": [item for run, _checks in runs for item in run.checklist.all()],
+        "records": list(records) if runs else [],
+    }
+
+
+def timeline_entries(ticket: Ticket) -> list[TimelineEntry]:
+    """The template runs and signed checklist items on the ticket's timeline, from the page's runs."""
+    runs = _page_runs(ticket)
+    signed = [item for run in runs for item in run.checklist.all() if item.signed_at]
+    return [_run_entry(run) for run in runs] + [_signed_entry(item) for item in signed]
+
+
+def _run_entry(run: TemplateRun) -> TimelineEntry:
+    steps = "\n".join(f"• {step['step']} → {step['outcome']}" for step in run.steps_done)
+    return TimelineEntry(
+        at=run.started_at,
+        actor="template",
+        kind="template",
+        title=f"Template {run.version.label} ran on “{run.get_event_display()}”: {run.get_result_display()}",
+        body="\n".join(part for part in (steps, run.error) if part),
+        link=reverse("templates_app:version", args=[run.version_id]),
+    )
+
+
+def _signed_entry(item: ChecklistItem) -> TimelineEntry:
+    return TimelineEntry(
+        at=item.signed_at,
+        actor=item.signed_by.get_username(),
+        kind="template",
+        title=f"Checklist signed: {item.text}",
+        body=item.decision,
+    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from escalations import services
 from escalations.models import Notification, OwnershipTransfer, SlaEvent, Ticket
 from escalations.services import acting, clock
+from escalations.signals import ticket_event
 from tests.conftest import _person
 
 pytestmark = pytest.mark.django_db
@@ -464,3 +465,34 @@ def test_a_database_failure_is_logged_once_per_batch_not_once_per_ticket(desk, s
         "SLA clock: the database failed acting on 3 deadlines; the next sweep retries"
     ]
     assert not SlaEvent.objects.exists()
+
+
+def test_other_apps_hear_of_each_action_after_commit_and_never_of_one_dropped(
+    desk, second_engineer, monkeypatch, django_capture_on_commit_callbacks
+):
+    tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(3)]
+    real_rows, calls, heard = acting.notification_rows, [], []
+
+    def rows_then_fail(**kwargs):
+        calls.append(kwargs["ticket"].pk)
+        if len(calls) == 2:
+            raise RuntimeError("a bad ticket")
+        return real_rows(**kwargs)
+
+    def receiver(sender, ticket_id, event, key, **kwargs):
+        heard.append((ticket_id, event, key))
+
+    monkeypatch.setattr(acting, "notification_rows", rows_then_fail)
+    ticket_event.connect(receiver)
+    try:
+        with _after_timeout(tickets[-1]), django_capture_on_commit_callbacks(execute=True):
+            assert clock.sweep() == 2
+            assert heard == []  # nothing before commit
+    finally:
+        ticket_event.disconnect(receiver)
+    acted = [ticket for ticket in tickets if ticket.pk != calls[1]]
+    assert heard == [
+        (ticket.pk, event, key)
+        for ticket in acted
+        for event, key in [("updated", ""), ("ack_timeout", ticket.acknowledgement_due.isoformat())]
+    ]

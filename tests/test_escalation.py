@@ -132,12 +132,32 @@ def test_it_deescalates_with_a_criterion_and_records_it(desk):
     assert back.kind == Escalation.Kind.DEESCALATION and back.rationale.startswith("Fix deployed")
 
 
-def test_deescalation_needs_a_known_criterion_and_a_lower_tier(desk):
+def test_deescalation_needs_a_lower_tier_and_a_known_criterion(desk):
     ticket = desk.working_at_l1()
+    with pytest.raises(ValidationError, match="is at the lowest tier: there is no tier below it"):
+        desk.deescalate(ticket, by=desk.l1_agent, to_tier=desk.l1)
+    desk.escalate(ticket, by=desk.l1_agent)
+    services.ticket_acknowledge(ticket=ticket, by=desk.l2_agent)
     with pytest.raises(ValidationError, match="goes down"):
-        desk.deescalate(ticket, by=desk.l1_agent, to_tier=desk.l2)
+        desk.deescalate(ticket, by=desk.l2_agent, to_tier=desk.l3)
     with pytest.raises(ValidationError, match="de-escalation criteria"):
-        desk.deescalate(ticket, by=desk.l1_agent, to_tier=desk.l1, reason="Because I said so")
+        desk.deescalate(ticket, by=desk.l2_agent, to_tier=desk.l1, reason="Because I said so")
+
+
+def test_the_ticket_page_offers_no_move_off_the_ends_of_the_ladder(client, desk):
+    at_l1 = desk.working_at_l1()
+    at_l3 = services.ticket_acknowledge(
+        ticket=services.ticket_assign(ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer),
+        by=desk.l3_engineer,
+    )
+    client.force_login(desk.manager)
+    offered = {
+        ticket.tier.label: [t.name for t in client.get(f"/tickets/{ticket.reference}/").context["transitions"]]
+        for ticket in (at_l1, at_l3)
+    }
+    assert "escalate" in offered["L1"] and "deescalate" not in offered["L1"]
+    assert "deescalate" in offered["L3"] and "escalate" not in offered["L3"]
+    assert client.get(f"/tickets/{at_l1.reference}/deescalate/").status_code == 403
 
 
 def _bounced_once(desk) -> Ticket:

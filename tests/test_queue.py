@@ -282,3 +282,15 @@ def test_the_countdown_shows_the_state_and_the_time_left(desk, elapsed, state, t
     ticket = desk.open_ticket()
     html = sla_countdown(ticket, now=ticket.created_at + elapsed)
     assert f'data-sla="{state}"' in html and f">{text}<" in html
+
+
+def test_the_queue_redraws_only_its_rows_for_the_live_countdown(client, desk, django_assert_max_num_queries):
+    for index in range(3):
+        _assigned(desk, desk.l1_agent, title=f"Ticket {index}")
+    client.force_login(desk.l1_agent)
+    page = client.get(reverse("escalations:queue"), {"scope": "team", "severity": desk.p3.pk}).content.decode()
+    assert 'data-live-url="?scope=team&amp;severity=' in page and "rows=1" in page
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        rows = client.get(reverse("escalations:queue"), {"scope": "team", "rows": "1"}).content.decode()
+    assert "<html" not in rows and "<form" not in rows
+    assert rows.count('data-sla="') == 3

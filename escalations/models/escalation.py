@@ -23,6 +23,7 @@ class Escalation(models.Model):
         SLA = "sla", "SLA"
         FAILOVER = "failover", "Acknowledgement failover"
         DEESCALATION = "deescalation", "De-escalation"
+        TEMPLATE = "template", "Guided template"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
     from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")

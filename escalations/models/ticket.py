@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import BooleanField, Case, F, Q, When
+from django.db.models import BooleanField, Case, F, Max, Min, Q, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -330,11 +330,25 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def reopen(self) -> None:
         self.resolved_at = None
 
+    def _ladder_ends(self) -> tuple[int, int]:
+        """The lowest and highest active tier levels; the ticket page's selector reads them with the ticket."""
+        if getattr(self, "ladder_lowest", None) is None:
+            ends = Tier.objects.filter(is_active=True).aggregate(lowest=Min("level"), highest=Max("level"))
+            self.ladder_lowest, self.ladder_highest = ends["lowest"], ends["highest"]
+        return self.ladder_lowest, self.ladder_highest
+
+    def has_tier_above(self) -> bool:
+        return self.tier.level < self._ladder_ends()[1]
+
+    def has_tier_below(self) -> bool:
+        return self.tier.level > self._ladder_ends()[0]
+
     @transition(
         field=status,
         source=list(WORKING_STATUSES),
         target=Status.ASSIGNED,
-        custom={"label": "Escalate"},
+        conditions=[has_tier_above],
+        custom={"label": "Escalate", "unavailable": "is at the top tier: there is no tier above it"},
         permission=roles.can_work_ticket,
     )
     def escalate(self, to_tier: Tier, owner=None) -> None:
@@ -344,7 +358,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.IN_PROGRESS,
         target=Status.ASSIGNED,
-        custom={"label": "De-escalate"},
+        conditions=[has_tier_below],
+        custom={"label": "De-escalate", "unavailable": "is at the lowest tier: there is no tier below it"},
         permission=roles.can_work_ticket,
     )
     def deescalate(self, to_tier: Tier, owner=None) -> None:

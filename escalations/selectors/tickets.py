@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from escalations.deadlines import ticket_deadlines
-from escalations.models import Escalation, Ticket
+from escalations.models import Escalation, Ticket, Tier
 
 
 def visible_tickets(user) -> QuerySet[Ticket]:
@@ -16,9 +16,15 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     return Ticket.objects.none()
 
 
+def _active_level(order: str) -> Subquery:
+    return Subquery(Tier.objects.filter(is_active=True).order_by(order).values("level")[:1])
+
+
 def ticket_detail(*, user, number: int) -> Ticket | None:
+    """The ticket with its people and the ladder's ends, which decide whether it can go up or down a tier."""
     return (
         visible_tickets(user)
+        .annotate(ladder_lowest=_active_level("level"), ladder_highest=_active_level("-level"))
         .select_related(
             "account", "severity", "tier", "primary_owner", "backup_owner", "escalation_owner", "created_by"
         )

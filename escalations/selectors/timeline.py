@@ -17,6 +17,8 @@ from escalations.models import (
 from escalations.selectors.entries import TimelineEntry
 from escalations.selectors.notifications import notification_entries
 
+# Timeline sources of other apps (a function of the ticket returning entries), added in their AppConfig.ready.
+EXTRA_SOURCES: list = []
 TRACKED = [
     (Ticket._meta.get_field(name).verbose_name, Ticket._meta.get_field(name).attname)
     for name in ["status", "tier", "severity", "primary_owner", "backup_owner", "escalation_owner", "title"]
@@ -45,6 +47,7 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
             _refusal_entry(r)
             for r in BounceRefusal.objects.filter(ticket=ticket).select_related("by", "from_tier", "to_tier")
         ]
+        + [entry for source in EXTRA_SOURCES for entry in source(ticket)]
     )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 

@@ -23,6 +23,7 @@ from escalations.notifications import (
     notifications_save_many,
     webhooks_for,
 )
+from escalations.signals import send_ticket_event
 
 
 @dataclass
@@ -48,6 +49,12 @@ class Rota:
             webhooks=active_webhooks(),
             away=frozenset(Profile.objects.filter(is_away=True).values_list("user_id", flat=True)),
         )
+
+    @property
+    def ladder_ends(self) -> tuple[int, int]:
+        """The lowest and highest active levels, which Ticket.has_tier_above/below would each read with a query."""
+        levels = [tier.level for tier in self.tiers.values() if tier.is_active]
+        return min(levels, default=None), max(levels, default=None)
 
     def above(self, tier: Tier) -> Tier | None:
         """The next active tier up the ladder."""
@@ -105,6 +112,9 @@ class Batch:
         insert_rows([row for acting in actions for row in acting.escalations])
         insert_rows([row for acting in actions for row in acting.transfers])
         notifications_save_many([row for acting in actions for row in acting.notifications])
+        for acting in actions:  # only for what was written: a ticket dropped from the batch tells nobody
+            for event, key in acting.ticket_events:
+                send_ticket_event(acting.ticket, event, key=key)
         return sum(len(acting.events) for acting in actions)
 
 
@@ -119,6 +129,7 @@ class Acting:
     escalations: list = field(default_factory=list)
     transfers: list = field(default_factory=list)
     notifications: list = field(default_factory=list)
+    ticket_events: list[tuple[str, str]] = field(default_factory=list)  # (event, key), sent after commit
 
     @property
     def rota(self) -> Rota:
@@ -142,6 +153,11 @@ class Acting:
         snapshot = copy.copy(self.ticket)
         snapshot._history_user, snapshot._change_reason = self.rota.clock, reason
         self.history.append(snapshot)
+        self.ticket_events.append(("updated", ""))  # as save_with_audit sends for every audited change
+
+    def tell(self, event: str, deadline: datetime) -> None:
+        """Send other apps `ticket_event` for this action once the batch commits (see escalations.signals)."""
+        self.ticket_events.append((event, deadline.isoformat()))
 
     def notify(self, subject: str, body: str, recipients) -> None:
         ticket = self.ticket

@@ -10,6 +10,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from escalations import roles
 from escalations.models import Ticket, Tier
+from escalations.signals import send_ticket_event
 
 T = TypeVar("T")
 
@@ -36,6 +37,10 @@ def require_transition(ticket: Ticket, *, name: str, by):
     """The bound transition, once the state allows it and `by` may run it; django-fsm-2 checks neither on a call."""
     method = getattr(ticket, name)
     label = transition_label(method)
+    meta = method._django_fsm
+    if meta.has_transition(ticket.status) and not meta.conditions_met(ticket, ticket.status):
+        unavailable = meta.get_transition(ticket.status).custom.get("unavailable", "not ready for that")
+        raise ValidationError(f"You cannot {label} {ticket.reference} now: it {unavailable}.")
     if not can_proceed(method):
         raise ValidationError(
             f"{ticket.reference} is {ticket.get_status_display().lower()}; you cannot {label} it now."
@@ -46,9 +51,11 @@ def require_transition(ticket: Ticket, *, name: str, by):
 
 
 def save_with_audit(ticket: Ticket, *, by, reason: str, update_fields: list[str] | None = None) -> None:
+    event = "created" if ticket._state.adding else "updated"
     ticket._history_user = by
     ticket._change_reason = reason
     ticket.save(update_fields=update_fields)
+    send_ticket_event(ticket, event)
 
 
 def run_transition(

@@ -74,6 +74,7 @@ def _fail_over(acting: Acting, deadline: datetime) -> None:
         acting.record(f"Acknowledgement timeout: {outcome}")
     recipients = [successor] if successor else acting.rota.managers
     acting.notify(f"{ticket.reference} needs your acknowledgement", outcome, recipients)
+    acting.tell("ack_timeout", deadline)
 
 
 def _reassign(acting: Acting, successor, outcome: str) -> None:
@@ -122,6 +123,7 @@ def _escalate_at_point(acting: Acting, deadline: datetime) -> None:
         acting.record(f"SLA: {outcome}")
         recipients = rota.managers
     acting.notify(f"{ticket.reference}: {outcome}", outcome, recipients)
+    acting.tell("sla_at_risk", deadline)
 
 
 def _escalate_as_clock(acting: Acting, to_tier: Tier, outcome: str) -> None:
@@ -182,6 +184,7 @@ def _stamp_breach(acting: Acting, deadline: datetime, *, kind: str, field: str, 
         acting.record(f"SLA: {outcome}")
     recipients = [*rota.managers, owner, *(rota.team(to) if to else ())]
     acting.notify(f"{ticket.reference}: {what}", outcome, recipients)
+    acting.tell("sla_breached", deadline)
 
 
 # In this order when several deadlines of a ticket pass at once.
@@ -278,6 +281,7 @@ def _act_at_once(due: list[Due], rota: Rota) -> int:
     )
     for ticket in tickets:
         ticket.tier, ticket.severity = rota.tiers[ticket.tier_id], rota.severities[ticket.severity_id]
+        ticket.ladder_lowest, ticket.ladder_highest = rota.ladder_ends
     batch = Batch(rota, tickets, due)
     for ticket in tickets:
         acting = Acting(batch, ticket)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from escalations import roles
 from escalations.models import Account, Severity, Ticket, Tier
 from escalations.services.audit import require_reason, require_tier_member, run_transition, save_with_audit
+from escalations.signals import ticket_closing
 
 FIRST_TICKET_NUMBER = 10001
 NUMBER_ATTEMPTS = 5
@@ -95,7 +96,8 @@ def ticket_resolve(*, ticket: Ticket, by, reason: str) -> Ticket:
 
 
 def ticket_close(*, ticket: Ticket, by, reason: str = "") -> Ticket:
-    return run_transition(ticket, by=by, name="close", reason=reason.strip() or "Closed")
+    refuse = lambda: ticket_closing.send(Ticket, ticket=ticket, by=by)  # noqa: E731 - e.g. QA checks not passed
+    return run_transition(ticket, by=by, name="close", reason=reason.strip() or "Closed", validate=refuse)
 
 
 def ticket_reopen(*, ticket: Ticket, by, reason: str) -> Ticket:

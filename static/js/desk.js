@@ -6,12 +6,10 @@ document.addEventListener("click", (event) => {
   navigator.clipboard.writeText(text).then(() => { button.textContent = "Copied"; });
 });
 
-// Live SLA clocks: a [data-refresh-url] element inside [data-live] is re-fetched from the server every 30 s.
+// Live SLA countdowns: every [data-live-url] element is redrawn from its URL every 30 s.
 setInterval(() => {
-  document.querySelectorAll("[data-live]").forEach(async (live) => {
-    const url = live.firstElementChild && live.firstElementChild.dataset.refreshUrl;
-    if (!url) return;
-    const response = await fetch(url, { headers: { "X-Requested-With": "fetch" } });
+  document.querySelectorAll("[data-live-url]").forEach(async (live) => {
+    const response = await fetch(live.dataset.liveUrl, { headers: { "X-Requested-With": "fetch" } });
     if (response.ok && !response.redirected) live.innerHTML = await response.text();
   });
 }, 30000);

@@ -118,7 +118,8 @@ class Command(BaseCommand):
             runs = [_one_sweep(count) for _ in range(repeat)]
             wall, cpu = [run.seconds * 1000 for run in runs], [run.cpu_seconds * 1000 for run in runs]
             last, queueing = runs[-1], [run.queueing * 1000 for run in runs if run.queueing is not None]
-            queue_cost = f", queueing them took median {statistics.median(queueing):.0f} ms" if queueing else ""
+            after = f"; after commit (queueing, ticket events) median {statistics.median(queueing):.0f} ms"
+            queue_cost = after if queueing else ""
             self.stdout.write(
                 f"{count:>6} due: min {min(wall):7.1f} ms, median {statistics.median(wall):7.1f} ms "
                 f"(this process's CPU: median {statistics.median(cpu):.0f} ms) over {repeat} runs; "
@@ -134,7 +135,7 @@ class SweepRun:
     acted: int
     queries: int
     queued: int  # notifications left pending for the delivery tasks queued after commit
-    queueing: float | None  # seconds the after-commit queueing took (ORM broker only)
+    queueing: float | None  # seconds the on-commit callbacks took (ORM broker only: its tasks are rolled back)
 
 
 def _one_sweep(count: int) -> SweepRun:

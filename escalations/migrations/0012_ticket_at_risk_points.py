@@ -41,7 +41,7 @@ def store_open_tickets_risk_points(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalations', '0010_admin_grants_for_the_clock'),
+        ('escalations', '0011_template_escalation_kind'),
     ]
 
     operations = [

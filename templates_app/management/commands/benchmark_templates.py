@@ -1,0 +1,60 @@
+import statistics
+import time
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from escalations.models import Ticket
+from escalations.volume import VolumeConfigMissing, seed_volume
+from templates_app.conditions import clean_conditions
+from templates_app.models import TemplateVersion
+from templates_app.simulation import replay
+
+# The seed's "High-value customer incident escalation", on every change of a ticket (the largest event stream).
+CONDITIONS = {
+    "groups": [
+        {
+            "rules": [
+                {"field": "critical", "op": "eq", "value": "yes"},
+                {"field": "account_tier", "op": "eq", "value": "enterprise"},
+            ]
+        }
+    ]
+}
+STEPS = [{"kind": "assign", "role": "primary", "target": "oncall", "tier": 3}]
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the simulation of one version over the tickets of the last N days, adding tickets with seed_volume "
+        "until there are at least --tickets of them. Prints every repeat and the min/median."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, default=10_000)
+        parser.add_argument("--days", type=int, default=30)
+        parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument("--event", default="updated", choices=["created", "updated", "sla_breached", "ack_timeout"])
+
+    def handle(self, *args, tickets: int, days: int, repeat: int, event: str, **options):
+        if tickets < 1 or days < 1 or repeat < 1:
+            raise CommandError("--tickets, --days and --repeat must be at least 1.")
+        since = timezone.now() - timedelta(days=days)
+        missing = tickets - Ticket.objects.filter(created_at__gte=since).count()
+        if missing > 0:
+            try:
+                seed_volume(tickets=missing, days=days, progress=self.stdout.write)
+            except VolumeConfigMissing as exc:
+                raise CommandError(str(exc)) from exc
+        version = TemplateVersion(event=event, conditions=clean_conditions(CONDITIONS), steps=STEPS)
+        timings = []
+        for number in range(1, repeat + 1):
+            started = time.perf_counter()
+            result = replay(version, since=timezone.now() - timedelta(days=days), until=timezone.now())
+            timings.append(time.perf_counter() - started)
+            self.stdout.write(
+                f"run {number}: {result.events} {event} events of the last {days} days, "
+                f"{len(result.matches)} matches, {timings[-1]:.2f} s"
+            )
+        self.stdout.write(f"min {min(timings):.2f} s · median {statistics.median(timings):.2f} s")

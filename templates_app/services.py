@@ -1,1 +1,0 @@
-"""Business actions of this app; none yet."""

@@ -1,0 +1,41 @@
+"""What people do with what templates left on a ticket: sign a checklist item, record an inbound event."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from escalations import roles
+from escalations.models import Ticket
+from escalations.signals import send_ticket_event
+from templates_app.models import ChecklistItem, InboundEvent
+from templates_app.models.governance import Event
+
+
+def checklist_item_sign(*, item: ChecklistItem, by, decision: str) -> ChecklistItem:
+    """An agent who works the ticket records the decision and signs; an item is signed once."""
+    if not roles.can_work_ticket(item.ticket, by):
+        raise PermissionDenied(f"Only someone working {item.ticket.reference} signs its checklist.")
+    decision = (decision or "").strip()
+    if not decision:
+        raise ValidationError("Write the decision you made: it is what the signature vouches for.")
+    with transaction.atomic():
+        item = ChecklistItem.objects.select_for_update().select_related("ticket").get(pk=item.pk)
+        if item.signed_at is not None:
+            raise ValidationError(f"“{item.text}” was already signed by {item.signed_by.get_username()}.")
+        item.signed_by, item.signed_at, item.decision = by, timezone.now(), decision
+        item._history_user, item._change_reason = by, f"Signed: {decision}"
+        item.save()
+    return item
+
+
+def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "") -> InboundEvent:
+    """Another system (CRM, publishing pipeline, monitoring) reports something about a ticket."""
+    if not by.has_perm(roles.WORK_TICKETS):
+        raise PermissionDenied("You may not record events on tickets.")
+    name, source = (name or "").strip(), (source or "").strip()
+    if not name:
+        raise ValidationError("Name the event, e.g. lead_rejected or pipeline_failure.")
+    with transaction.atomic():
+        event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by)
+        send_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})
+    return event
