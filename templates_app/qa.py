@@ -98,7 +98,7 @@ def run_checks(run: TemplateRun, evidence: Evidence) -> list[Check]:
 
 def ticket_runs(ticket: Ticket) -> list[TemplateRun]:
     checklist = ChecklistItem.objects.select_related("signed_by").order_by("pk")
-    runs = ticket.template_runs.select_related("version__template")
+    runs = ticket.template_runs.select_related("version__template", "validation_window__owner")
     return list(runs.prefetch_related(Prefetch("checklist", queryset=checklist)))
 
 

@@ -40,7 +40,13 @@ def template_list() -> QuerySet[Template]:
 def version_detail(pk: int) -> TemplateVersion | None:
     return (
         TemplateVersion.objects.select_related(
-            "template", "author", "submitted_by", "reviewed_by", "exception_runbook", "exception_remediation_owner"
+            "template",
+            "author",
+            "submitted_by",
+            "reviewed_by",
+            "exception_runbook",
+            "exception_remediation_owner",
+            "validation_owner",
         )
         .filter(pk=pk)
         .first()
@@ -76,6 +82,7 @@ def ticket_panel(ticket: Ticket) -> dict:
     return {
         "runs": runs,
         "checklist": [item for run, _checks in runs for item in run.checklist.all()],
+        "windows": [window for run, _checks in runs if (window := getattr(run, "validation_window", None))],
         "records": list(records) if runs else [],
     }
 
