@@ -31,14 +31,17 @@ def checklist_item_sign(*, item: ChecklistItem, by, decision: str) -> ChecklistI
     return item
 
 
-def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "") -> InboundEvent:
-    """Another system (CRM, publishing pipeline, monitoring) reports something about a ticket."""
+def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "", **origin) -> InboundEvent:
+    """Another system (CRM, publishing pipeline, monitoring) reports something about a ticket.
+
+    `origin` names the InboundSource and its event id when the system posted it itself (see services.inbound).
+    """
     if not by.has_perm(roles.WORK_TICKETS):
         raise PermissionDenied("You may not record events on tickets.")
     name, source = (name or "").strip(), (source or "").strip()
     if not name:
         raise ValidationError("Name the event, e.g. lead_rejected or pipeline_failure.")
     with transaction.atomic():
-        event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by)
+        event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by, **origin)
         send_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})
     return event

@@ -150,7 +150,7 @@ def validating(desk, django_capture_on_commit_callbacks):
 
 
 def test_a_validation_window_is_its_own_record_that_a_deadline_recompute_leaves_alone(desk, validating):
-    ticket, window = validating(validation_owner=desk.manager2)
+    _ticket, window = validating(validation_owner=desk.manager2)
     assert window.due_at == ChecklistItem.objects.get().due_at
     assert (window.owner, window.state) == (desk.manager2, "pending")
     desk.l1.resolution_target = timedelta(hours=48)
