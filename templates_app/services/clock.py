@@ -79,7 +79,8 @@ def window_pass(*, window_id: int, now: datetime) -> bool:
             with transaction.atomic():
                 outcome = _hand_over(ticket, window.owner, reason)
         except STEP_FAILURES as error:
-            outcome, window.state = f"refused: {' '.join(getattr(error, 'messages', [str(error)]))}", "failed"
+            why = " ".join(getattr(error, "messages", [str(error)]))
+            outcome, window.state = f"refused: {why}", ValidationWindow.State.FAILED
         finally:
             event_cause.reset(token)
         window.outcome = outcome[:300]
