@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from escalations.models import EscalationCriterion, Severity, Ticket, Tier
 from escalations.selectors.entries import TimelineEntry
+from escalations.selectors.timeline import ticket_records
 from templates_app.models import ChecklistItem, Template, TemplateRun, TemplateVersion
 from templates_app.qa import runs_with_checks, ticket_runs
 
@@ -77,7 +78,7 @@ def ticket_panel(ticket: Ticket) -> dict:
 
     Checklist items and records are left by runs, so a ticket no template ran on costs the one query for its runs.
     """
-    runs = runs_with_checks(ticket, _page_runs(ticket))
+    runs = runs_with_checks(ticket, _page_runs(ticket), ticket_records(ticket))
     records = ticket.template_records.select_related("linked_ticket", "owner").prefetch_related("participants")
     return {
         "runs": runs,

@@ -4,14 +4,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from escalations.models import Ticket
+from escalations.models import Notification, Ticket
 from templates_app import services
 from templates_app.models import ChecklistItem, InboundEvent, Template, TemplateVersion
+from templates_app.qa import runs_with_checks, ticket_runs
+from templates_app.services.execution import run_event
 from tests.templates.conftest import draft, live, submitted
 from tests.templates.test_execution import HIGH_VALUE_STEPS
 
 pytestmark = pytest.mark.django_db
 Status = TemplateVersion.Status
+PAGE_WITH_RUNS = 21
 
 
 def _editor_post(**overrides) -> dict:
@@ -213,9 +216,8 @@ def test_the_ticket_page_shows_the_checklist_and_an_agent_signs_it(
         ticket = desk.open_ticket(severity=desk.p0)
     ticket = Ticket.objects.get(pk=ticket.pk)
     client.force_login(desk.l3_engineer)
-    with django_assert_max_num_queries(
-        24
-    ):  # the desk's 17 + runs, checklists, records, participants, 3 for QA evidence
+    # The desk's 17 + runs, checklists, records, participants; the QA checks read what the timeline read.
+    with django_assert_max_num_queries(PAGE_WITH_RUNS):
         page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
     assert "Confirm the customer impact" in page and "https://meet.example/war-room" in page
     item = ChecklistItem.objects.get(ticket=ticket)
@@ -311,3 +313,20 @@ def test_the_ticket_page_shows_the_validation_window_with_its_due_time(
     page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
     due = window.due_at.astimezone(timezone.get_current_timezone())
     assert f"sign the checklist by <strong>{due:%a %-d %b, %H:%M}</strong>, else it goes to mateo.manager" in page
+
+
+def test_the_ticket_page_shows_the_same_qa_verdicts_as_the_close_gate(client, desk, django_capture_on_commit_callbacks):
+    steps = [{"kind": "notify", "audience": "managers", "message": "Heads up"}]
+    live(desk, steps=steps, conditions={}, qa_ack_within_minutes=5, qa_notifications_delivered=True)
+    ticket = desk.open_ticket(severity=desk.p3)
+    run_event(ticket_id=ticket.pk, event="created")
+    Notification.objects.filter(pk=Notification.objects.filter(ticket=ticket).first().pk).update(status="failed")
+    client.force_login(desk.manager)
+    page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
+    gate = [
+        f"{check.name}: {check.detail}"
+        for _run, checks in runs_with_checks(ticket, ticket_runs(ticket))
+        for check in checks
+    ]
+    assert gate == ["Acknowledged within 5 min: not acknowledged yet", "Notifications delivered: 1 not delivered"]
+    assert all(verdict in page for verdict in gate)
