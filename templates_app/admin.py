@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from escalations import roles
 from escalations.admin import RecordAdmin
 from templates_app import services
-from templates_app.models import InboundSource, Template, TemplateRun, TemplateVersion
+from templates_app.models import DelayedTrigger, InboundSource, Template, TemplateRun, TemplateVersion, ValidationWindow
 
 
 class AdminsRead(RecordAdmin):
@@ -37,6 +37,20 @@ class TemplateVersionAdmin(AdminsRead, SimpleHistoryAdmin):
 class TemplateRunAdmin(AdminsRead):
     list_display = ["version", "ticket", "event", "result", "actions", "started_at"]
     list_filter = ["result", "event"]
+
+
+@admin.register(DelayedTrigger)
+class DelayedTriggerAdmin(AdminsRead):
+    list_display = ["version", "ticket", "event", "due_at", "state", "outcome"]
+    list_filter = ["state", "event"]
+    list_select_related = ["version__template", "ticket"]
+
+
+@admin.register(ValidationWindow)
+class ValidationWindowAdmin(AdminsRead):
+    list_display = ["run", "ticket", "due_at", "owner", "state", "outcome"]
+    list_filter = ["state"]
+    list_select_related = ["run__version__template", "run__ticket", "ticket", "owner"]
 
 
 class InboundSourceForm(forms.ModelForm):

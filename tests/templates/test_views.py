@@ -275,6 +275,9 @@ def test_the_admin_shows_templates_read_only(client, desk):
     client.force_login(desk.admin)
     assert client.get(reverse("admin:templates_app_templateversion_changelist")).status_code == 200
     assert client.get(reverse("admin:templates_app_templateversion_add")).status_code == 403
+    for model in ("delayedtrigger", "validationwindow"):
+        assert client.get(reverse(f"admin:templates_app_{model}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:templates_app_{model}_add")).status_code == 403
 
 
 def test_the_diff_and_simulation_pages_read_for_agents_and_refuse_outsiders(client, desk):
