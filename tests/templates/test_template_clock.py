@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
 
 from escalations import services as desk_services
 from escalations.models import Escalation, Notification, Ticket
@@ -208,3 +210,14 @@ def test_signing_the_checklist_in_time_closes_the_window_and_nothing_happens(des
     assert window.state == "validated"
     assert _sweep_at(window.due_at + timedelta(seconds=1)) == 0
     assert Ticket.objects.get(pk=ticket.pk).escalation_owner is None
+
+
+def test_the_ticket_page_says_when_a_waiting_runbook_will_run(client, desk, django_capture_on_commit_callbacks):
+    live(desk, event="sla_breached", delay_minutes=30, conditions=HIGH, steps=PAGE)
+    ticket = _breach(desk, django_capture_on_commit_callbacks)
+    due = timezone.localtime(DelayedTrigger.objects.get(ticket=ticket).due_at)
+    client.force_login(desk.manager)
+    page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
+    assert f"waits: runs at <strong>{due:%a %-d %b, %H:%M}</strong> (30 min after “SLA breached”)" in page
+    _sweep_at(due + timedelta(seconds=1))
+    assert "waits: runs at" not in client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()

@@ -14,7 +14,7 @@ from tests.templates.test_execution import HIGH_VALUE_STEPS
 
 pytestmark = pytest.mark.django_db
 Status = TemplateVersion.Status
-PAGE_WITH_RUNS = 21
+PAGE_WITH_RUNS = 22
 
 
 def _editor_post(**overrides) -> dict:
@@ -216,7 +216,7 @@ def test_the_ticket_page_shows_the_checklist_and_an_agent_signs_it(
         ticket = desk.open_ticket(severity=desk.p0)
     ticket = Ticket.objects.get(pk=ticket.pk)
     client.force_login(desk.l3_engineer)
-    # The desk's 17 + runs, checklists, records, participants; the QA checks read what the timeline read.
+    # The desk's 17 + runs, waiting triggers, checklists, records, participants; QA reads what the timeline read.
     with django_assert_max_num_queries(PAGE_WITH_RUNS):
         page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
     assert "Confirm the customer impact" in page and "https://meet.example/war-room" in page
