@@ -14,6 +14,7 @@ from escalations.services import clock as sla_clock
 from templates_app import services
 from templates_app.models import ChecklistItem, DelayedTrigger, TemplateRun, ValidationWindow
 from templates_app.services import clock
+from templates_app.content import from_portable
 from templates_app.simulation import replay
 from tests.templates.conftest import draft, live
 
@@ -129,13 +130,24 @@ def test_simulation_of_a_delayed_version_counts_only_tickets_still_matching_afte
         ({"delay_minutes": "soon"}, "Delay minutes is a whole number of minutes"),
         ({"validation_window_minutes": 60}, "A validation window needs a human step"),
         ({"validation_owner_name": "oscar.outsider"}, "oscar.outsider does not work tickets"),
+        (
+            {"validation_window_minutes": 60, "steps": [VALIDATE], "validation_owner": "ghost"},
+            "nobody is called “ghost”",
+        ),
+        ({"validation_owner": "maria.manager"}, "name its owner only with a window"),
     ],
 )
-def test_the_editor_refuses_a_bad_delay_or_validation_window(desk, content, message):
+def test_a_bad_delay_or_validation_window_is_refused_with_a_clear_message(desk, content, message):
     if "validation_owner_name" in content:
         content = {"validation_window_minutes": 60, "steps": [VALIDATE], "validation_owner": desk.outsider}
+    content = from_portable(content)  # usernames to people, as YAML import does
     with pytest.raises(ValidationError, match=message):
         draft(desk, **content)
+
+
+def test_a_sweep_with_nothing_due_costs_a_query_per_kind_of_row(desk, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        assert clock.sweep() == 0
 
 
 @pytest.fixture
