@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalations import services as desk
-from escalations.models import OwnershipTransfer, Ticket, Tier
+from escalations.models import OwnershipTransfer, Ticket, TicketNote, Tier
 from escalations.notifications import managers_of, notify
 from escalations.services.clock import clock_user
 from escalations.signals import event_cause
@@ -99,16 +99,22 @@ def _hand_over(ticket: Ticket, owner, reason: str) -> str:
     clock = clock_user()
     if owner is None:
         return _escalate_one_tier(ticket, clock, reason)
-    if ticket.escalation_owner_id != owner.pk:
-        desk.ticket_transfer(
-            ticket=ticket,
-            by=clock,
-            role=OwnershipTransfer.Role.ESCALATION,
-            to_owner=owner,
-            reason=reason,
-            expected_response=HANDOVER_RESPONSE,
+    name = owner.get_username()
+    if ticket.escalation_owner_id == owner.pk:
+        # Nothing to transfer: an internal note keeps the reason on the ticket's record.
+        desk.ticket_add_note(
+            ticket=ticket, by=clock, visibility=TicketNote.Visibility.INTERNAL, body=f"{reason}: {name} alerted."
         )
-    return f"handed to {owner.get_username()} as escalation owner"
+        return f"{name}, already the escalation owner, alerted"
+    desk.ticket_transfer(
+        ticket=ticket,
+        by=clock,
+        role=OwnershipTransfer.Role.ESCALATION,
+        to_owner=owner,
+        reason=reason,
+        expected_response=HANDOVER_RESPONSE,
+    )
+    return f"handed to {name} as escalation owner"
 
 
 def _escalate_one_tier(ticket: Ticket, clock, reason: str) -> str:

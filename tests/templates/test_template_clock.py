@@ -233,3 +233,14 @@ def test_the_ticket_page_says_when_a_waiting_runbook_will_run(client, desk, djan
     assert f"waits: runs at <strong>{due:%a %-d %b, %H:%M}</strong> (30 min after “SLA breached”)" in page
     _sweep_at(due + timedelta(seconds=1))
     assert "waits: runs at" not in client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
+
+
+def test_a_window_whose_owner_already_is_the_escalation_owner_notes_the_reason_and_alerts_them(desk, validating):
+    ticket, window = validating(validation_owner=desk.manager2)
+    Ticket.objects.filter(pk=ticket.pk).update(escalation_owner=desk.manager2)
+    _sweep_at(window.due_at + timedelta(seconds=1))
+    window.refresh_from_db()
+    assert window.outcome == "mateo.manager, already the escalation owner, alerted"
+    note = ticket.notes.get()
+    assert note.body.startswith("Template «High-value customer incident» v1: validation window of 720 min passed")
+    assert Notification.objects.filter(recipient=desk.manager2, subject__contains="validation window passed").exists()
