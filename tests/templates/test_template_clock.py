@@ -1,10 +1,12 @@
 """The templates' clock: triggers that wait N minutes after their event, and validation windows of their own."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,9 +14,9 @@ from escalations import services as desk_services
 from escalations.models import Escalation, Notification, Ticket
 from escalations.services import clock as sla_clock
 from templates_app import services
+from templates_app.content import from_portable
 from templates_app.models import ChecklistItem, DelayedTrigger, TemplateRun, ValidationWindow
 from templates_app.services import clock
-from templates_app.content import from_portable
 from templates_app.simulation import replay
 from tests.templates.conftest import draft, live
 
@@ -244,3 +246,22 @@ def test_a_window_whose_owner_already_is_the_escalation_owner_notes_the_reason_a
     note = ticket.notes.get()
     assert note.body.startswith("Template «High-value customer incident» v1: validation window of 720 min passed")
     assert Notification.objects.filter(recipient=desk.manager2, subject__contains="validation window passed").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between threads need a server database")
+def test_two_template_clocks_sweeping_at_once_run_each_delayed_trigger_once(desk):
+    live(desk, event="created", delay_minutes=1, conditions={}, steps=PAGE)
+    tickets = [desk.open_ticket(severity=desk.p3) for _ in range(10)]  # committed: their events run at once
+    assert DelayedTrigger.objects.filter(state="pending").count() == 10
+    results = []
+    with time_machine.travel(DelayedTrigger.objects.latest("due_at").due_at + timedelta(seconds=1), tick=False):
+        threads = [
+            threading.Thread(target=lambda: (results.append(clock.sweep()), connection.close())) for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sum(results) == 10
+    assert sorted(TemplateRun.objects.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
