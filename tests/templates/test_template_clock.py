@@ -1,6 +1,6 @@
 """The templates' clock: triggers that wait N minutes after their event, and validation windows of their own."""
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -254,14 +254,15 @@ def test_two_template_clocks_sweeping_at_once_run_each_delayed_trigger_once(desk
     live(desk, event="created", delay_minutes=1, conditions={}, steps=PAGE)
     tickets = [desk.open_ticket(severity=desk.p3) for _ in range(10)]  # committed: their events run at once
     assert DelayedTrigger.objects.filter(state="pending").count() == 10
-    results = []
-    with time_machine.travel(DelayedTrigger.objects.latest("due_at").due_at + timedelta(seconds=1), tick=False):
-        threads = [
-            threading.Thread(target=lambda: (results.append(clock.sweep()), connection.close())) for _ in range(2)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+
+    def sweep_and_close(_number: int) -> int:
+        try:
+            return clock.sweep()
+        finally:
+            connection.close()  # each thread has its own connection
+
+    due = DelayedTrigger.objects.latest("due_at").due_at + timedelta(seconds=1)
+    with time_machine.travel(due, tick=False), ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(sweep_and_close, range(2)))
     assert sum(results) == 10
     assert sorted(TemplateRun.objects.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
