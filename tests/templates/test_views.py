@@ -14,7 +14,7 @@ from tests.templates.test_execution import HIGH_VALUE_STEPS
 
 pytestmark = pytest.mark.django_db
 Status = TemplateVersion.Status
-PAGE_WITH_RUNS = 22
+PAGE_WITH_RUNS = 21
 
 
 def _editor_post(**overrides) -> dict:
