@@ -1,0 +1,80 @@
+"""What several reports share: the SLA outcomes of a ticket, escalations upwards, acknowledgements."""
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from escalations.models import Escalation, Ticket
+from reporting.filters import ReportFilter
+from reporting.sql import Seconds
+
+DOWN = Escalation.Kind.DEESCALATION
+# Every kind but de-escalation moves a ticket up; a kind added later ("template") counts by itself.
+UPWARD = Q(~Q(kind=DOWN))
+
+# SLA outcomes, on the deadlines computed from the original creation time: a reopened ticket keeps its first clock.
+FR_MET = Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due")) & Q(
+    first_response_breached_at__isnull=True
+)
+FR_BREACHED = Q(first_response_breached_at__isnull=False) | Q(first_responded_at__gt=F("first_response_due"))
+RES_MET = Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due"), breached_at__isnull=True)
+RES_BREACHED = Q(breached_at__isnull=False) | Q(resolved_at__gt=F("resolution_due"))
+BREACHED = FR_BREACHED | RES_BREACHED
+
+
+def escalated_up() -> Exists:
+    return Exists(Escalation.objects.filter(UPWARD, ticket=OuterRef("pk")))
+
+
+def deescalated() -> Exists:
+    return Exists(Escalation.objects.filter(ticket=OuterRef("pk"), kind=DOWN))
+
+
+def sla_counts() -> dict:
+    """Opened, escalated and the four SLA outcomes, as aggregates over tickets."""
+    return {
+        "opened": Count("pk"),
+        "escalated": Count("pk", filter=Q(escalated_up())),
+        "fr_met": Count("pk", filter=FR_MET),
+        "fr_breached": Count("pk", filter=FR_BREACHED),
+        "res_met": Count("pk", filter=RES_MET),
+        "res_breached": Count("pk", filter=RES_BREACHED),
+    }
+
+
+HistoricalTicket = Ticket.history.model
+
+
+def acknowledged_snapshots(f: ReportFilter, *, both: bool = False) -> QuerySet:
+    """History rows of tickets opened in the period(s) taken while an assignment stood acknowledged."""
+    return HistoricalTicket.objects.filter(
+        f.both_periods("created_at") if both else f.current_period("created_at"),
+        f.slice(moment=True),
+        acknowledged_at__isnull=False,
+        assigned_at__isnull=False,
+    )
+
+
+def acknowledgements(f: ReportFilter, *, both: bool = False) -> QuerySet:
+    """One row per acknowledged assignment of a ticket opened in the period(s), from the ticket's history.
+
+    The ticket row only keeps its current assignment; every earlier one (before a transfer, an escalation or a
+    failover) survives in the history, where every row of one assignment repeats its `assigned_at`, its
+    `acknowledged_at`, its tier and its owner: DISTINCT leaves one row per assignment.
+    Columns: id (the ticket), assigned_at, period, tier_id and owner (at the acknowledgement), seconds
+    (assigned → acknowledged). No joins: de-duplicating 10⁵ history rows is the cost; names are looked up after.
+    """
+    return (
+        acknowledged_snapshots(f, both=both)
+        .annotate(
+            period=f.period("created_at"),
+            owner=F("primary_owner_id"),
+            seconds=Seconds(F("acknowledged_at"), F("assigned_at")),
+        )
+        .values("id", "assigned_at", "period", "tier_id", "owner", "seconds")
+        .distinct()
+    )
+
+
+def first_escalation(field: str = "created_at") -> Subquery:
+    """A column of the ticket's first upward escalation (its time, the tier it left, who escalated)."""
+    first = Escalation.objects.filter(UPWARD, ticket=OuterRef("pk")).order_by("created_at", "pk")
+    return Subquery(first.values(field)[:1])

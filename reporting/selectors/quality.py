@@ -1,0 +1,82 @@
+"""Seed 003's failure modes, per tier and per agent so a manager can coach.
+
+Over-escalation: an upward escalation undone soon: the receiving tier de-escalated it, or resolved it itself,
+within OVER_ESCALATION_WINDOW of its arrival. Under-escalation: a ticket that breached an SLA before its first
+upward escalation.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce, Least
+
+from escalations.models import Escalation
+from reporting.filters import ReportFilter
+from reporting.selectors.common import DOWN, UPWARD, first_escalation
+from reporting.selectors.escalations import current_tickets
+
+OVER_ESCALATION_WINDOW = timedelta(hours=2)
+
+
+def undone_soon() -> Q:
+    """On escalation rows: the receiving tier de-escalated it, or resolved the ticket, within the window."""
+    soon = F("created_at") + OVER_ESCALATION_WINDOW
+    deescalated = Escalation.objects.filter(
+        ticket=OuterRef("ticket"),
+        kind=DOWN,
+        from_tier=OuterRef("to_tier"),
+        created_at__gte=OuterRef("created_at"),
+        created_at__lte=OuterRef("created_at") + OVER_ESCALATION_WINDOW,
+    )
+    resolved_there = Q(
+        ticket__tier=F("to_tier"), ticket__resolved_at__gte=F("created_at"), ticket__resolved_at__lte=soon
+    )
+    return Q(Exists(deescalated)) | resolved_there
+
+
+OVER_GROUPS = {"tier": ("from_tier__level", "from_tier__name"), "agent": ("by", "by__username")}
+
+
+def over_escalation(f: ReportFilter, by: str) -> list[dict]:
+    escalations = Escalation.objects.filter(UPWARD, ticket__in=current_tickets(f))
+    if by == "agent":
+        escalations = escalations.filter(f.person_visible("by"), by__isnull=False)
+    columns = OVER_GROUPS[by]
+    return list(
+        escalations.values(*columns)
+        .annotate(escalations=Count("pk"), over=Count("pk", filter=undone_soon()))
+        .order_by("-over", *columns)
+    )
+
+
+UNDER_GROUPS = {"tier": ("first_from_level",), "agent": ("first_by", "first_by_name")}
+
+
+def with_first_escalation(tickets):
+    """Escalated tickets with their first escalation's time, tier left and person, and their first breach."""
+    breach = Least(
+        Coalesce("first_response_breached_at", "breached_at"), Coalesce("breached_at", "first_response_breached_at")
+    )
+    return tickets.annotate(
+        first_at=first_escalation(),
+        first_from_level=first_escalation("from_tier__level"),
+        first_by=first_escalation("by"),
+        first_by_name=first_escalation("by__username"),
+        first_breach=breach,
+    ).filter(first_at__isnull=False)
+
+
+BREACHED_FIRST = Q(first_breach__lt=F("first_at"))
+
+
+def under_escalation(f: ReportFilter, by: str) -> list[dict]:
+    """Per tier left (or person who escalated) at the first escalation: escalated tickets and those breached first."""
+    tickets = with_first_escalation(current_tickets(f))
+    if by == "agent":
+        tickets = tickets.filter(f.person_visible("first_by"), first_by__isnull=False)
+    columns = UNDER_GROUPS[by]
+    return list(
+        tickets.values(*columns)
+        .annotate(escalated=Count("pk"), late=Count("pk", filter=BREACHED_FIRST))
+        .order_by("-late", *columns)
+    )

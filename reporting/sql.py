@@ -1,0 +1,86 @@
+"""Durations and percentiles computed by the database, the same on SQLite and PostgreSQL.
+
+PostgreSQL has percentile_cont; SQLite has none, so there each group's values are ranked with ROW_NUMBER and
+the two ranks around the wanted position are interpolated, which is exactly percentile_cont's definition.
+"""
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import FloatField, Func, QuerySet
+
+PERCENTILES = (0.5, 0.9)
+
+
+class Seconds(Func):
+    """Seconds from `start` to `end` (two datetime expressions) as a float."""
+
+    output_field = FloatField()
+
+    def __init__(self, end, start, **extra):
+        super().__init__(end, start, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday(", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM (%(expressions)s))::double precision",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+
+def _quoted(names: Sequence[str]) -> list[str]:
+    return [connection.ops.quote_name(name) for name in names]
+
+
+def percentile_rows(rows: QuerySet, *, value: str, group_by: Sequence[str] = ()) -> list[dict]:
+    """Count, median and p90 of `value` per group, over the rows of a values() queryset, in one query.
+
+    Returns dicts with the group columns, `count`, `median` and `p90`.
+    """
+    inner, params = rows.order_by().query.sql_with_params()
+    groups = _quoted(group_by)
+    column = connection.ops.quote_name(value)
+    select_groups = "".join(f"{g}, " for g in groups)
+    group_clause = f" GROUP BY {', '.join(groups)}" if groups else ""
+    if connection.vendor == "postgresql":
+        measures = ", ".join(
+            f"percentile_cont({p}) WITHIN GROUP (ORDER BY {column})" for p in PERCENTILES
+        )
+        sql = f"SELECT {select_groups}COUNT({column}), {measures} FROM ({inner}) AS d WHERE {column} IS NOT NULL"
+    else:
+        partition = f"PARTITION BY {', '.join(groups)} " if groups else ""
+        ranked = (
+            f"SELECT {select_groups}{column} AS v, ROW_NUMBER() OVER ({partition}ORDER BY {column}) AS rn, "
+            f"COUNT(*) OVER ({partition.strip()}) AS n FROM ({inner}) AS d WHERE {column} IS NOT NULL"
+        )
+        measures = ", ".join(_interpolated(p) for p in PERCENTILES)
+        sql = f"SELECT {select_groups}MAX(n), {measures} FROM ({ranked}) AS r"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + group_clause, params)
+        names = [*group_by, "count", "median", "p90"]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _interpolated(p: float) -> str:
+    """percentile_cont(p) over ranked rows: the value at position 1 + p·(n − 1), interpolated between ranks."""
+    position = f"(1 + {p} * (n - 1))"
+    rank = f"CAST({position} AS INTEGER)"
+    low = f"MAX(CASE WHEN rn = {rank} THEN v END)"
+    high = f"MAX(CASE WHEN rn = {rank} + 1 THEN v END)"
+    fraction = f"MAX({position} - {rank})"
+    return f"({low} + (COALESCE({high}, {low}) - {low}) * {fraction})"
+
+
+def grouped_counts(sql: str, params: Sequence, *, group_by: Sequence[str]) -> list[tuple]:
+    """COUNT(*) per group over a subquery the ORM cannot aggregate itself (a UNION)."""
+    groups = ", ".join(_quoted(group_by))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {groups}, COUNT(*) FROM ({sql}) AS u GROUP BY {groups}", params)
+        return cursor.fetchall()
