@@ -130,8 +130,9 @@ class ReportFilterForm(forms.Form):
         teams = Group.objects.filter(tiers__isnull=False)
         tiers = Tier.objects.filter(is_active=True)
         people = get_user_model().objects.filter(is_active=True, groups__tiers__isnull=False)
+        self.own_teams = None
         if not self.is_manager:
-            own = roles.team_ids(user)
+            own = self.own_teams = frozenset(teams.filter(pk__in=roles.team_ids(user)).values_list("pk", flat=True))
             teams, tiers, people = teams.filter(pk__in=own), tiers.filter(team__in=own), people.filter(groups__in=own)
         self.fields["team"].queryset = teams.distinct().order_by("name")
         self.fields["tier"].queryset = tiers
@@ -153,10 +154,9 @@ class ReportFilterForm(forms.Form):
         data = self.cleaned_data if self.is_valid() else {}
         start, end, previous = period_bounds(data.get("period") or DEFAULT_PERIOD, data.get("start"), data.get("end"))
         scope = {}
-        if not self.is_manager:
-            own = roles.team_ids(self.user)
-            members = get_user_model().objects.filter(groups__in=own).values_list("pk", flat=True)
-            scope = {"teams": frozenset(own), "people": frozenset(members)}
+        if self.own_teams is not None:  # an agent: their tiers' teams (not the "Agents" role group) and its people
+            members = get_user_model().objects.filter(groups__in=self.own_teams).values_list("pk", flat=True)
+            scope = {"teams": self.own_teams, "people": frozenset(members)}
         dimensions = {name: data.get(name) for name in ("tier", "team", "severity", "account_tier", "category", "agent")}
         chosen = {name: value for name, value in dimensions.items() if value}
         return ReportFilter(start=start, end=end, previous=previous, **chosen, **scope)
