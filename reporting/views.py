@@ -89,7 +89,7 @@ def quality(request):
     return _report(request, "quality", reports.quality_tables)
 
 
-def _reviews_page(request, *, errors: dict | None = None, status: int = 200):
+def _reviews_page(request, *, status: int = 200):
     def build(report_filter, links):
         return reports.review_tables(report_filter, links)
 
@@ -97,7 +97,7 @@ def _reviews_page(request, *, errors: dict | None = None, status: int = 200):
     report_filter = ReportFilterForm(request.GET, user=request.user).report_filter()
     top = review_selectors.top_tier()
     waiting, queue = review_selectors.awaiting_review(report_filter, top)
-    extra = {"top_tier": top, "waiting": waiting, "queue": queue, "review_form": ReviewForm(), "errors": errors or {}}
+    extra = {"top_tier": top, "waiting": waiting, "queue": queue, "review_form": ReviewForm()}
     return _report(request, "reviews", build, extra=extra, status=status)
 
 
@@ -122,11 +122,13 @@ def review_create(request, pk: int):
                 follow_up=form.cleaned_data["follow_up"],
             )
         except ValidationError as exc:
-            return _reviews_page(request, errors={pk: exc.messages}, status=400)
+            messages.error(request, " ".join(exc.messages))
+            return _reviews_page(request, status=400)
         messages.success(request, f"Review of {escalation.ticket.reference}'s escalation saved.")
         return redirect(f"{reverse('reporting:reviews')}?{request.GET.urlencode()}")
-    problems = [f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()]
-    return _reviews_page(request, errors={pk: problems}, status=400)
+    for name, errors in form.errors.items():
+        messages.error(request, f"{escalation.ticket.reference}, {form.fields[name].label or name}: {' '.join(errors)}")
+    return _reviews_page(request, status=400)
 
 
 @require_GET
