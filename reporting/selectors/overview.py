@@ -1,12 +1,11 @@
 """The overview: the headline figures of a period beside the previous period's, and their trend."""
 
 from django.db.models import Count, F
-from django.db.models.functions import TruncDate, TruncWeek
 
 from escalations.models import SlaEvent
 from reporting.filters import CURRENT, PREVIOUS, ReportFilter
 from reporting.selectors.common import BREACHED, acknowledgements, sla_counts
-from reporting.sql import Seconds, percentile_rows
+from reporting.sql import DayOrWeek, Seconds, percentile_rows
 
 
 def _by_period(rows, key: str = "period") -> dict[str, dict]:
@@ -47,24 +46,22 @@ def overview_figures(f: ReportFilter) -> dict[str, dict]:
 
 def trend(f: ReportFilter) -> list[dict]:
     """Per day (or week, for long periods) of the current period: opened, escalated, SLA outcomes and resolved."""
-    trunc = TruncDate if f.bucket == "day" else TruncWeek
+    week = f.bucket == "week"
     opened = (
         f.tickets()
         .filter(f.current_period("created_at"))
-        .annotate(bucket=trunc("created_at"))
+        .annotate(bucket=DayOrWeek("created_at", week=week))
         .values("bucket")
         .annotate(**sla_counts())
     )
     resolved = (
         f.tickets("resolved_at")
         .filter(f.current_period("resolved_at"))
-        .annotate(bucket=trunc("resolved_at"))
+        .annotate(bucket=DayOrWeek("resolved_at", week=week))
         .values("bucket")
         .annotate(resolved=Count("pk"))
     )
     buckets: dict = {}
     for row in [*opened, *resolved]:
-        day = row.pop("bucket")
-        day = day.date() if hasattr(day, "date") else day
-        buckets.setdefault(day, {}).update(row)
+        buckets.setdefault(row.pop("bucket"), {}).update(row)
     return [{"bucket": day} | buckets[day] for day in sorted(buckets)]
