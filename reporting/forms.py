@@ -32,6 +32,7 @@ class DrilldownForm(forms.Form):
     escalated_by = forms.IntegerField(required=False, min_value=1)
     kind = forms.ChoiceField(choices=[("", "")] + Escalation.Kind.choices, required=False)
     acked_by = forms.IntegerField(required=False, min_value=1)
+    handoffs = forms.IntegerField(required=False, min_value=0, max_value=1000)
     failed_over = forms.IntegerField(required=False, min_value=1)
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 

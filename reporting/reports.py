@@ -192,7 +192,8 @@ def escalation_tables(f: ReportFilter, link: Links) -> list[Table]:
     distribution = escalations.handoffs_distribution(f)
     total = sum(row["tickets"] for row in distribution)
     for row in distribution:
-        handoffs.add(Cell(str(row["handoffs"])), count(row["tickets"]), percent(row["tickets"], total))
+        handoffs.add(Cell(str(row["handoffs"])), count(row["tickets"], link("opened", handoffs=row["handoffs"])),
+                     percent(row["tickets"], total))  # fmt: skip
     moved = escalations.movement(f)
     movement = Table("movement", "De-escalation", ["Opened", "Escalated", "De-escalated", "De-escalation rate"],
                      DEFINITIONS["De-escalation rate"])  # fmt: skip
@@ -205,7 +206,8 @@ def escalation_tables(f: ReportFilter, link: Links) -> list[Table]:
     kinds = Table("kinds", "Escalation kinds", ["Kind", "Moves", "Tickets"], DEFINITIONS["Escalation kinds"],
                   chart=Chart("bar", (1,)))  # fmt: skip
     for row in escalations.kinds(f):
-        kinds.add(Cell(row["label"]), count(row["escalations"]), count(row["tickets"], link("opened", kind=row["kind"])))
+        tickets = link("opened", kind=row["kind"])
+        kinds.add(Cell(row["label"]), count(row["escalations"], tickets), count(row["tickets"], tickets))
     return [by_tier, by_category, by_agent, to_escalate, handoffs, movement, kinds, bounces]
 
 

@@ -90,15 +90,12 @@ def quality(request):
 
 
 def _reviews_page(request, *, status: int = 200):
-    def build(report_filter, links):
-        return reports.review_tables(report_filter, links)
-
     _require_reader(request.user)
     report_filter = ReportFilterForm(request.GET, user=request.user).report_filter()
     top = review_selectors.top_tier()
     waiting, queue = review_selectors.awaiting_review(report_filter, top)
     extra = {"top_tier": top, "waiting": waiting, "queue": queue, "review_form": ReviewForm()}
-    return _report(request, "reviews", build, extra=extra, status=status)
+    return _report(request, "reviews", reports.review_tables, extra=extra, status=status)
 
 
 @require_GET

@@ -7,6 +7,7 @@ from escalations.services.clock import CLOCK_USERNAME
 from reporting.filters import ReportFilter
 from reporting.selectors.common import BREACHED, DOWN, FR_BREACHED, FR_MET, RES_BREACHED, RES_MET, UPWARD
 from reporting.selectors.common import HistoricalTicket
+from reporting.selectors.escalations import handoff_count
 from reporting.selectors.quality import BREACHED_FIRST, undone_soon, with_first_escalation
 from reporting.selectors.sla import CALENDAR
 
@@ -44,6 +45,8 @@ def _dimensions(dims: dict) -> Q:
         q &= Q(account_id=dims["account"])
     if dims.get("calendar"):
         q &= Q(calendar=dims["calendar"])
+    if dims.get("handoffs") is not None:
+        q &= Q(handoffs=dims["handoffs"])
     if dims.get("passed_tier"):
         tier = dims["passed_tier"]
         q &= Q(tier_id=tier) | _moved(from_tier_id=tier) | _moved(to_tier_id=tier)
@@ -73,6 +76,8 @@ def drilldown_tickets(f: ReportFilter, *, metric: str, dims: dict, previous: boo
         tickets = with_first_escalation(tickets)
     if dims.get("calendar"):
         tickets = tickets.annotate(calendar=CALENDAR)
+    if dims.get("handoffs") is not None:
+        tickets = tickets.annotate(handoffs=handoff_count())
     condition = METRICS.get(metric, METRICS["opened"])[1]()
     return (
         tickets.filter(period, condition, _dimensions(dims))

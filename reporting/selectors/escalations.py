@@ -93,13 +93,16 @@ def _count_of(model, **condition) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1]), Value(0), output_field=IntegerField())
 
 
+def handoff_count():
+    """A ticket's handoffs: tier moves (up or down) plus primary-ownership transfers (failovers included)."""
+    return _count_of(Escalation) + _count_of(OwnershipTransfer, role=OwnershipTransfer.Role.PRIMARY)
+
+
 def handoffs_distribution(f: ReportFilter) -> list[dict]:
-    """How many tickets had 0, 1, 2 … handoffs: tier moves (up or down) plus primary-ownership transfers."""
+    """How many tickets had 0, 1, 2 … handoffs."""
     rows = (
         current_tickets(f)
-        .annotate(
-            handoffs=_count_of(Escalation) + _count_of(OwnershipTransfer, role=OwnershipTransfer.Role.PRIMARY)
-        )
+        .annotate(handoffs=handoff_count())
         .values("handoffs")
         .annotate(tickets=Count("pk"))
         .order_by("handoffs")

@@ -4,10 +4,11 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from escalations.models import Ticket
-from tests.reports.conftest import T0, at
+from tests.reports.conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -118,9 +119,6 @@ def _more_tickets(story, desk, count: int) -> None:
 def test_a_page_costs_the_same_queries_whatever_the_number_of_tickets(
     client, desk, story, page, who, django_assert_max_num_queries
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert _get(client, page, getattr(desk, who)).status_code == 200
@@ -153,4 +151,11 @@ def test_tickets_behind_a_figure_of_the_previous_period(client, desk, story):
     with at(3 * 24 * 60):
         response = client.get(reverse("reporting:tickets"), CUSTOM | {"metric": "opened", "which": "previous"})
     assert [ticket.pk for ticket in response.context["tickets"]] == [old.pk]
-    assert Ticket.objects.count() == 1
+
+
+def test_a_handoffs_bucket_links_to_its_tickets(client, desk, worked):
+    handoffs = _tables(_get(client, "escalations", desk.manager))["handoffs"]
+    one = next(row for row in handoffs.rows if row[0].text == "1")
+    with at(3 * 24 * 60):
+        response = client.get(one[1].link)
+    assert [ticket.pk for ticket in response.context["tickets"]] == [worked.pk]
