@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from escalations import roles
@@ -83,8 +83,8 @@ class ReportFilter:
         if moment:
             return q & Q(tier__team__in=self.teams)
         # Tickets at one of the person's teams' tiers now, or that passed through one (and left it, escalating).
-        passed = Escalation.objects.filter(ticket=OuterRef("pk"), from_tier__team__in=self.teams)
-        return q & (Q(tier__team__in=self.teams) | Q(Exists(passed)))
+        passed = Escalation.objects.filter(from_tier__team__in=self.teams).values("ticket_id")
+        return q & (Q(tier__team__in=self.teams) | Q(pk__in=passed))
 
     def tickets(self, field: str = "created_at"):
         """Tickets of the slice whose `field` falls in the current or the previous period."""

@@ -244,23 +244,23 @@ def sla_tables(f: ReportFilter, link: Links) -> list[Table]:
         )  # fmt: skip
     breaches.note = f"The {sla.BREACH_LIST_LENGTH} latest at most; all of them: see the breached figures above."
     tables.append(breaches)
+    times = sla.acknowledgement_times(f)
     for by in ("tier", "team"):
         table = Table(f"ack-{by}", f"Time to acknowledge by {by}", [by.capitalize(), "Acknowledgements", "Median",
                       "p90"], DEFINITIONS["Time to acknowledge"], chart=Chart("bar", (2, 3)))  # fmt: skip
-        for row in sla.acknowledgement_times(f, by):
+        for row in times[by]:
             table.add(Cell(row["label"]), count(row["count"], link("opened", **{by: row["key"]})),
                       duration(row["median"]), duration(row["p90"]))  # fmt: skip
         tables.append(table)
-    tables.append(_owners_table(f, link))
+    tables.append(_owners_table(f, link, times["owner"]))
     return tables
 
 
-def _owners_table(f: ReportFilter, link: Links) -> Table:
+def _owners_table(f: ReportFilter, link: Links, rows: list[dict]) -> Table:
     """Who misses acknowledgements: each owner's acknowledgement times beside the failovers away from them."""
     table = Table("ack-owner", "Acknowledgements and failovers by owner", ["Owner", "Acknowledgements", "Median",
                   "p90", "Failovers"], DEFINITIONS["Acknowledgements"])  # fmt: skip
     failovers = sla.failovers_by_owner(f)
-    rows = sla.acknowledgement_times(f, "owner")
     for row in rows:
         missed = failovers.pop(row["key"], {}).get("failovers", 0)
         table.add(Cell(row["label"]), count(row["count"], link("opened", acked_by=row["key"])),
@@ -314,13 +314,13 @@ def quality_tables(f: ReportFilter, link: Links) -> list[Table]:
                        "Breached before escalating", "Under-escalation rate"], DEFINITIONS["Under-escalation"],
                        chart=Chart("bar", (3,)))  # fmt: skip
     for row in quality.under_escalation(f, "tier"):
-        under_tier.add(Cell(f"L{row['first_from_level']}"), count(row["escalated"]), count(row["late"], link("under_escalated")),
+        under_tier.add(Cell(f"L{row['from_tier__level']}"), count(row["escalated"]), count(row["late"], link("under_escalated")),
                        percent(row["late"], row["escalated"]))  # fmt: skip
     under_agent = Table("under-agent", "Under-escalation by agent", ["Agent", "Escalated tickets",
                         "Breached before escalating", "Under-escalation rate"], DEFINITIONS["Under-escalation"])  # fmt: skip
     for row in quality.under_escalation(f, "agent"):
-        under_agent.add(Cell(row["first_by_name"]), count(row["escalated"]),
-                        count(row["late"], link("under_escalated", escalated_by=row["first_by"])),
+        under_agent.add(Cell(row["by__username"]), count(row["escalated"]),
+                        count(row["late"], link("under_escalated", escalated_by=row["by"])),
                         percent(row["late"], row["escalated"]))  # fmt: skip
     return [over_tier, over_agent, under_tier, under_agent]
 

@@ -1,6 +1,6 @@
 """What several reports share: the SLA outcomes of a ticket, escalations upwards, acknowledgements."""
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Q, QuerySet
 
 from escalations.models import Escalation, Ticket
 from reporting.filters import ReportFilter
@@ -20,19 +20,28 @@ RES_BREACHED = Q(breached_at__isnull=False) | Q(resolved_at__gt=F("resolution_du
 BREACHED = FR_BREACHED | RES_BREACHED
 
 
-def escalated_up() -> Exists:
-    return Exists(Escalation.objects.filter(UPWARD, ticket=OuterRef("pk")))
+def moved(*conditions: Q, **fields) -> Q:
+    """Tickets with an escalation matching the conditions.
+
+    An uncorrelated IN: both databases read the escalations once into a hash, where a correlated EXISTS inside
+    an aggregate's FILTER would run once per ticket.
+    """
+    return Q(pk__in=Escalation.objects.filter(*conditions, **fields).values("ticket_id"))
 
 
-def deescalated() -> Exists:
-    return Exists(Escalation.objects.filter(ticket=OuterRef("pk"), kind=DOWN))
+def escalated_up() -> Q:
+    return moved(UPWARD)
+
+
+def deescalated() -> Q:
+    return moved(kind=DOWN)
 
 
 def sla_counts() -> dict:
     """Opened, escalated and the four SLA outcomes, as aggregates over tickets."""
     return {
         "opened": Count("pk"),
-        "escalated": Count("pk", filter=Q(escalated_up())),
+        "escalated": Count("pk", filter=escalated_up()),
         "fr_met": Count("pk", filter=FR_MET),
         "fr_breached": Count("pk", filter=FR_BREACHED),
         "res_met": Count("pk", filter=RES_MET),
@@ -73,8 +82,3 @@ def acknowledgements(f: ReportFilter, *, both: bool = False) -> QuerySet:
         .distinct()
     )
 
-
-def first_escalation(field: str = "created_at") -> Subquery:
-    """A column of the ticket's first upward escalation (its time, the tier it left, who escalated)."""
-    first = Escalation.objects.filter(UPWARD, ticket=OuterRef("pk")).order_by("created_at", "pk")
-    return Subquery(first.values(field)[:1])

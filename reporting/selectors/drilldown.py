@@ -2,26 +2,22 @@
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from escalations.models import BounceRefusal, Escalation, OwnershipTransfer, SlaEvent, Ticket
+from escalations.models import BounceRefusal, OwnershipTransfer, SlaEvent, Ticket
 from escalations.services.clock import CLOCK_USERNAME
 from reporting.filters import ReportFilter
 from reporting.selectors.common import BREACHED, DOWN, FR_BREACHED, FR_MET, RES_BREACHED, RES_MET, UPWARD
-from reporting.selectors.common import HistoricalTicket
+from reporting.selectors.common import HistoricalTicket, moved
 from reporting.selectors.escalations import handoff_count
-from reporting.selectors.quality import BREACHED_FIRST, undone_soon, with_first_escalation
+from reporting.selectors.quality import breached_before_escalating, undone_soon
 from reporting.selectors.sla import CALENDAR
 
 PAGE_SIZE = 50
 
 
-def _moved(*conditions: Q, **fields) -> Q:
-    return Q(Exists(Escalation.objects.filter(*conditions, ticket=OuterRef("pk"), **fields)))
-
-
 METRICS = {
     "opened": ("Opened", lambda: Q()),
-    "escalated": ("Escalated", lambda: _moved(UPWARD)),
-    "deescalated": ("De-escalated", lambda: _moved(kind=DOWN)),
+    "escalated": ("Escalated", lambda: moved(UPWARD)),
+    "deescalated": ("De-escalated", lambda: moved(kind=DOWN)),
     "fr_met": ("First response met", lambda: FR_MET),
     "fr_breached": ("First response breached", lambda: FR_BREACHED),
     "res_met": ("Resolution met", lambda: RES_MET),
@@ -32,8 +28,8 @@ METRICS = {
         lambda: Q(Exists(SlaEvent.objects.filter(ticket=OuterRef("pk"), kind=SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT))),
     ),
     "bounced": ("Bounce refused", lambda: Q(Exists(BounceRefusal.objects.filter(ticket=OuterRef("pk"))))),
-    "over_escalated": ("Over-escalated", lambda: _moved(UPWARD, undone_soon())),
-    "under_escalated": ("Breached before the first escalation", lambda: BREACHED_FIRST),
+    "over_escalated": ("Over-escalated", lambda: moved(UPWARD, undone_soon())),
+    "under_escalated": ("Breached before the first escalation", breached_before_escalating),
     "resolved": ("Resolved", lambda: Q()),
 }
 
@@ -49,13 +45,13 @@ def _dimensions(dims: dict) -> Q:
         q &= Q(handoffs=dims["handoffs"])
     if dims.get("passed_tier"):
         tier = dims["passed_tier"]
-        q &= Q(tier_id=tier) | _moved(from_tier_id=tier) | _moved(to_tier_id=tier)
+        q &= Q(tier_id=tier) | moved(from_tier_id=tier) | moved(to_tier_id=tier)
     if dims.get("left_tier"):
-        q &= _moved(UPWARD, from_tier_id=dims["left_tier"])
+        q &= moved(UPWARD, from_tier_id=dims["left_tier"])
     if dims.get("escalated_by"):
-        q &= _moved(UPWARD, by_id=dims["escalated_by"])
+        q &= moved(UPWARD, by_id=dims["escalated_by"])
     if dims.get("kind"):
-        q &= _moved(kind=dims["kind"])
+        q &= moved(kind=dims["kind"])
     if dims.get("acked_by"):
         acked = HistoricalTicket.objects.filter(id=OuterRef("pk"), acknowledged_at__isnull=False)
         q &= Q(Exists(acked.filter(primary_owner_id=dims["acked_by"])))
@@ -72,8 +68,6 @@ def drilldown_tickets(f: ReportFilter, *, metric: str, dims: dict, previous: boo
     field = "resolved_at" if metric == "resolved" else "created_at"
     tickets = f.tickets(field)
     period = Q(**{f"{field}__lt": f.start}) if previous else f.current_period(field)
-    if metric == "under_escalated":
-        tickets = with_first_escalation(tickets)
     if dims.get("calendar"):
         tickets = tickets.annotate(calendar=CALENDAR)
     if dims.get("handoffs") is not None:

@@ -1,11 +1,11 @@
 """How tickets move between tiers: rates by tier, category and agent, time to escalate, handoffs, kinds, bounces."""
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from escalations.models import BounceRefusal, Escalation, OwnershipTransfer, Tier
 from reporting.filters import ReportFilter
-from reporting.selectors.common import DOWN, UPWARD, acknowledged_snapshots, deescalated, escalated_up, first_escalation
+from reporting.selectors.common import DOWN, UPWARD, acknowledged_snapshots, deescalated, escalated_up
 from reporting.sql import Seconds, grouped_counts, percentile_rows
 
 
@@ -41,7 +41,7 @@ def rate_by_category(f: ReportFilter) -> list[dict]:
     return list(
         current_tickets(f)
         .values("category")
-        .annotate(opened=Count("pk"), escalated=Count("pk", filter=Q(escalated_up())))
+        .annotate(opened=Count("pk"), escalated=Count("pk", filter=escalated_up()))
         .order_by("-escalated", "category")
     )
 
@@ -77,15 +77,17 @@ def _share(part: int, whole: int) -> float:
 
 def time_to_escalate(f: ReportFilter) -> list[dict]:
     """Creation → first upward escalation, per severity (count, median, p90 in seconds)."""
-    rows = (
-        current_tickets(f)
-        .annotate(first=first_escalation())
-        .filter(first__isnull=False)
-        .annotate(severity_code=F("severity__code"), seconds=Seconds(F("first"), F("created_at")))
-        .values("severity_id", "severity_code", "seconds")
+    firsts = (
+        Escalation.objects.filter(UPWARD, ticket__in=current_tickets(f))
+        .values("ticket_id", "ticket__severity_id", "ticket__severity__code")
+        .annotate(seconds=Seconds(Min("created_at"), F("ticket__created_at")))
     )
-    groups = ["severity_id", "severity_code"]
-    return sorted(percentile_rows(rows, value="seconds", group_by=groups), key=lambda row: row["severity_code"])
+    groups = ["ticket__severity_id", "ticket__severity__code"]
+    rows = percentile_rows(firsts, value="seconds", group_by=groups)
+    return sorted(
+        ({"severity_id": row[groups[0]], "severity_code": row[groups[1]]} | row for row in rows),
+        key=lambda row: row["severity_code"],
+    )
 
 
 def _count_of(model, **condition) -> Coalesce:
@@ -99,23 +101,24 @@ def handoff_count():
 
 
 def handoffs_distribution(f: ReportFilter) -> list[dict]:
-    """How many tickets had 0, 1, 2 … handoffs."""
-    rows = (
-        current_tickets(f)
-        .annotate(handoffs=handoff_count())
-        .values("handoffs")
-        .annotate(tickets=Count("pk"))
-        .order_by("handoffs")
-    )
-    return list(rows)
+    """How many tickets had 0, 1, 2 … handoffs: every tier move and primary transfer counted per ticket at once."""
+    tickets = current_tickets(f)
+    moves = Escalation.objects.filter(ticket__in=tickets).order_by().values_list("ticket_id")
+    transfers = OwnershipTransfer.objects.filter(ticket__in=tickets, role=OwnershipTransfer.Role.PRIMARY)
+    handoffs = moves.union(transfers.order_by().values_list("ticket_id"), all=True)
+    sql, params = handoffs.query.sql_with_params()
+    per_ticket = f"SELECT ticket_id, COUNT(*) AS handoffs FROM ({sql}) AS h GROUP BY ticket_id"
+    counted = dict(grouped_counts(per_ticket, params, group_by=["handoffs"]))
+    none = tickets.count() - sum(counted.values())
+    return [{"handoffs": n, "tickets": counted.get(n, none)} for n in sorted({0, *counted}) if n or none]
 
 
 def movement(f: ReportFilter) -> dict:
     """Escalated tickets, de-escalated tickets and refused bounces of the period."""
     figures = current_tickets(f).aggregate(
         opened=Count("pk"),
-        escalated=Count("pk", filter=Q(escalated_up())),
-        deescalated=Count("pk", filter=Q(deescalated())),
+        escalated=Count("pk", filter=escalated_up()),
+        deescalated=Count("pk", filter=deescalated()),
     )
     return figures
 

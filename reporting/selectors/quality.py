@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Least
 
 from escalations.models import Escalation
 from reporting.filters import ReportFilter
-from reporting.selectors.common import DOWN, UPWARD, first_escalation
+from reporting.selectors.common import DOWN, UPWARD
 from reporting.selectors.escalations import current_tickets
 
 OVER_ESCALATION_WINDOW = timedelta(hours=2)
@@ -49,34 +49,36 @@ def over_escalation(f: ReportFilter, by: str) -> list[dict]:
     )
 
 
-UNDER_GROUPS = {"tier": ("first_from_level",), "agent": ("first_by", "first_by_name")}
+UNDER_GROUPS = {"tier": ("from_tier__level",), "agent": ("by", "by__username")}
+# When the ticket first breached an SLA (first response or resolution), if it did.
+FIRST_BREACH = Least(
+    Coalesce("ticket__first_response_breached_at", "ticket__breached_at"),
+    Coalesce("ticket__breached_at", "ticket__first_response_breached_at"),
+)
+BREACHED_FIRST = Q(first_breach__lt=F("created_at"))
 
 
-def with_first_escalation(tickets):
-    """Escalated tickets with their first escalation's time, tier left and person, and their first breach."""
-    breach = Least(
-        Coalesce("first_response_breached_at", "breached_at"), Coalesce("breached_at", "first_response_breached_at")
+def first_escalations():
+    """Each ticket's first upward escalation: no upward escalation of the same ticket came before it (an anti-join)."""
+    before = Escalation.objects.filter(UPWARD, ticket=OuterRef("ticket")).filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
     )
-    return tickets.annotate(
-        first_at=first_escalation(),
-        first_from_level=first_escalation("from_tier__level"),
-        first_by=first_escalation("by"),
-        first_by_name=first_escalation("by__username"),
-        first_breach=breach,
-    ).filter(first_at__isnull=False)
+    return Escalation.objects.filter(UPWARD).exclude(Exists(before)).annotate(first_breach=FIRST_BREACH)
 
 
-BREACHED_FIRST = Q(first_breach__lt=F("first_at"))
+def breached_before_escalating() -> Q:
+    """Tickets that breached an SLA before their first upward escalation."""
+    return Q(pk__in=first_escalations().filter(BREACHED_FIRST).values("ticket_id"))
 
 
 def under_escalation(f: ReportFilter, by: str) -> list[dict]:
     """Per tier left (or person who escalated) at the first escalation: escalated tickets and those breached first."""
-    tickets = with_first_escalation(current_tickets(f))
+    firsts = first_escalations().filter(ticket__in=current_tickets(f))
     if by == "agent":
-        tickets = tickets.filter(f.person_visible("first_by"), first_by__isnull=False)
+        firsts = firsts.filter(f.person_visible("by"), by__isnull=False)
     columns = UNDER_GROUPS[by]
     return list(
-        tickets.values(*columns)
+        firsts.values(*columns)
         .annotate(escalated=Count("pk"), late=Count("pk", filter=BREACHED_FIRST))
         .order_by("-late", *columns)
     )

@@ -11,7 +11,7 @@ from escalations.services.clock import CLOCK_USERNAME
 from reporting.filters import ReportFilter
 from reporting.selectors.common import BREACHED, FR_BREACHED, RES_BREACHED, acknowledgements, sla_counts
 from reporting.selectors.escalations import current_tickets
-from reporting.sql import Seconds, percentile_rows
+from reporting.sql import Seconds, percentiles_by
 
 AROUND_THE_CLOCK = "Around the clock"
 # The calendar a ticket's SLAs count in: its severity's, else its tier's, else none (every minute counts).
@@ -59,23 +59,33 @@ def _team_of_tier() -> Case:
     return Case(*[When(tier_id=tier, then=Value(team)) for tier, team in teams], default=Value(None))
 
 
-def acknowledgement_times(f: ReportFilter, by: str) -> list[dict]:
-    """Assigned → acknowledged per tier, team or owner: key, label, count, median, p90 (seconds)."""
-    rows = acknowledgements(f)
-    if by == "owner":
-        rows = rows.filter(f.person_visible("primary_owner"))
-    if by == "team":
-        rows = rows.annotate(team=_team_of_tier())
-    key = {"tier": "tier_id", "team": "team", "owner": "owner"}[by]
-    figures = percentile_rows(rows, value="seconds", group_by=[key])
-    ids = {row[key] for row in figures} - {None}
+ACK_GROUPS = {"tier": "tier_id", "team": "team", "owner": "owner"}
+
+
+def acknowledgement_times(f: ReportFilter) -> dict[str, list[dict]]:
+    """Assigned → acknowledged per tier, per team and per owner (count, median, p90 in seconds), in one query.
+
+    Each row: key, label, count, median, p90. Owners outside the viewer's scope are left out.
+    """
+    rows = acknowledgements(f).annotate(team=_team_of_tier())
+    figures = percentiles_by(rows, value="seconds", columns=list(ACK_GROUPS.values()))
+    ids = {by: {row["key"] for row in figures[column]} - {None} for by, column in ACK_GROUPS.items()}
     names = {
-        "tier": lambda: {tier.pk: str(tier) for tier in Tier.objects.filter(pk__in=ids)},
-        "team": lambda: dict(Group.objects.filter(pk__in=ids).values_list("pk", "name")),
-        "owner": lambda: dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")),
-    }[by]()
-    rows = [row | {"key": row[key], "label": names.get(row[key], "Team queue")} for row in figures]
-    return sorted(rows, key=lambda row: row["label"])
+        "tier": {tier.pk: str(tier) for tier in Tier.objects.filter(pk__in=ids["tier"])},
+        "team": dict(Group.objects.filter(pk__in=ids["team"]).values_list("pk", "name")),
+        "owner": dict(get_user_model().objects.filter(pk__in=ids["owner"]).values_list("pk", "username")),
+    }
+    return {
+        by: sorted(
+            (
+                row | {"label": names[by].get(row["key"], "Team queue")}
+                for row in figures[column]
+                if by != "owner" or f.people is None or row["key"] in f.people
+            ),
+            key=lambda row: row["label"],
+        )
+        for by, column in ACK_GROUPS.items()
+    }
 
 
 def failovers_by_owner(f: ReportFilter) -> dict[int, dict]:

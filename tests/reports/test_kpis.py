@@ -34,7 +34,7 @@ def test_every_assignment_counts_once_even_after_an_escalation(story, desk):
     story.acknowledge(ticket, 50, desk.l2_agent)
     with at(55):
         services.ticket_wait_on_customer(ticket=Ticket.objects.get(pk=ticket.pk), by=desk.l2_agent, reason="Logs?")
-    rows = sla.acknowledgement_times(period(), "tier")
+    rows = sla.acknowledgement_times(period())["tier"]
     assert [(row["label"], row["count"], round(row["median"])) for row in rows] == [
         (str(desk.l1), 1, 1800),
         (str(desk.l2), 1, 600),
@@ -131,7 +131,7 @@ def test_under_escalation_is_a_breach_before_the_first_escalation(story, desk):
     story.escalated(Ticket.objects.get(pk=late.pk), 6 * 60)
     story.escalated(story.acknowledged(5), 30)
     [row] = quality.under_escalation(period(), "tier")
-    assert (row["first_from_level"], row["escalated"], row["late"]) == (1, 2, 1)
+    assert (row["from_tier__level"], row["escalated"], row["late"]) == (1, 2, 1)
 
 
 def test_failovers_are_counted_and_attributed_to_who_missed_the_acknowledgement(story, desk):

@@ -129,7 +129,7 @@ def test_a_page_costs_the_same_queries_whatever_the_number_of_tickets(
     _more_tickets(story, desk, 8)
     with django_assert_max_num_queries(few):
         assert _get(client, page, getattr(desk, who)).status_code == 200
-    assert few <= 40
+    assert few <= 45  # PostgreSQL: a percentile query comes with its SET LOCAL work_mem in a savepoint
 
 
 def test_the_nav_links_the_reports(client, desk):
