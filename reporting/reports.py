@@ -29,9 +29,6 @@ class Links:
         params = self.base | {"metric": metric} | {name: value for name, value in dims.items() if value not in (None, "")}
         return f"{reverse('reporting:tickets')}?{urlencode(params)}"
 
-    def query(self, **extra) -> str:
-        return urlencode(self.base | extra)
-
 
 def _rate_cells(link: Callable, part: int, whole: int, **dims) -> list[Cell]:
     return [count(whole, link("opened", **dims)), count(part, link("escalated", **dims)), percent(part, whole)]

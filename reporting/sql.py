@@ -56,7 +56,8 @@ def _percentiles_sql(source: str, group_by: Sequence[str], value: str) -> str:
         f"COUNT(*) OVER ({partition.strip()}) AS n FROM {source} WHERE {column} IS NOT NULL"
     )
     measures = ", ".join(_interpolated(p) for p in PERCENTILES)
-    return f"SELECT {select_groups}MAX(n), {measures} FROM ({ranked}) AS r{group_clause}"
+    needed = ", ".join(f"{_rank(p)}, {_rank(p)} + 1" for p in PERCENTILES)  # only the ranks interpolated
+    return f"SELECT {select_groups}MAX(n), {measures} FROM ({ranked}) AS r WHERE rn IN ({needed}){group_clause}"
 
 
 # Percentiles sort 10⁵ durations: on PostgreSQL they get the memory for it (their transaction only), not a disk sort.
@@ -105,10 +106,14 @@ def percentiles_by(rows: QuerySet, *, value: str, columns: Sequence[str]) -> dic
     return found
 
 
+def _rank(p: float) -> str:
+    return f"CAST((1 + {p} * (n - 1)) AS INTEGER)"
+
+
 def _interpolated(p: float) -> str:
     """percentile_cont(p) over ranked rows: the value at position 1 + p·(n − 1), interpolated between ranks."""
     position = f"(1 + {p} * (n - 1))"
-    rank = f"CAST({position} AS INTEGER)"
+    rank = _rank(p)
     low = f"MAX(CASE WHEN rn = {rank} THEN v END)"
     high = f"MAX(CASE WHEN rn = {rank} + 1 THEN v END)"
     fraction = f"MAX({position} - {rank})"

@@ -1,12 +1,14 @@
 """What several reports share: the SLA outcomes of a ticket, escalations upwards, acknowledgements."""
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from escalations.models import Escalation, Ticket
 from reporting.filters import ReportFilter
 from reporting.sql import Seconds
 
 DOWN = Escalation.Kind.DEESCALATION
+HistoricalTicket = Ticket.history.model
 # Every kind but de-escalation moves a ticket up; a kind added later ("template") counts by itself.
 UPWARD = Q(~Q(kind=DOWN))
 
@@ -49,12 +51,21 @@ def sla_counts() -> dict:
     }
 
 
-HistoricalTicket = Ticket.history.model
+
+
+# Written out, as in the condition of the partial index report_history_acknowledged: SQLite uses a partial index
+# only when the query repeats its condition literally, and a bound parameter never does.
+BEING_WORKED = RawSQL(f"{HistoricalTicket._meta.db_table}.status = 'in_progress'", (), output_field=BooleanField())
 
 
 def acknowledged_snapshots(f: ReportFilter, *, both: bool = False) -> QuerySet:
-    """History rows of tickets opened in the period(s) taken while an assignment stood acknowledged."""
+    """History rows of tickets opened in the period(s) taken while an acknowledged assignment was being worked.
+
+    Every acknowledgement writes such a row (it moves the ticket to in progress); rows while waiting on the
+    customer or resolved only repeat it, so leaving them out changes no figure and halves the rows to read.
+    """
     return HistoricalTicket.objects.filter(
+        BEING_WORKED,
         f.both_periods("created_at") if both else f.current_period("created_at"),
         f.slice(moment=True),
         acknowledged_at__isnull=False,
