@@ -211,8 +211,8 @@ def escalation_tables(f: ReportFilter, link: Links) -> list[Table]:
 # --- SLA ---------------------------------------------------------------------------------------------------------
 
 COMPLIANCE_TABLES = {
-    "tier": ("Compliance by tier", lambda row: (f"L{row['tier__level']} · {row['tier__name']}", {})),
-    "severity": ("Compliance by severity", lambda row: (row["severity__code"], {})),
+    "tier": ("Compliance by tier", lambda row: (f"L{row['tier__level']} · {row['tier__name']}", {"tier": row["tier"]})),
+    "severity": ("Compliance by severity", lambda row: (row["severity__code"], {"severity": row["severity"]})),
     "account_tier": (
         "Compliance by account tier",
         lambda row: (Account.AccountTier(row["account__tier"]).label, {"account_tier": row["account__tier"]}),

@@ -18,8 +18,8 @@ AROUND_THE_CLOCK = "Around the clock"
 CALENDAR = Coalesce("severity__calendar__name", "tier__calendar__name", Value(AROUND_THE_CLOCK))
 BREACH_LIST_LENGTH = 100
 COMPLIANCE_DIMENSIONS = {
-    "tier": ("tier__level", "tier__name"),
-    "severity": ("severity__code",),
+    "tier": ("tier__level", "tier", "tier__name"),
+    "severity": ("severity__code", "severity"),
     "account_tier": ("account__tier",),
     "calendar": ("calendar",),
 }

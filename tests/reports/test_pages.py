@@ -159,3 +159,12 @@ def test_a_handoffs_bucket_links_to_its_tickets(client, desk, worked):
     with at(3 * 24 * 60):
         response = client.get(one[1].link)
     assert [ticket.pk for ticket in response.context["tickets"]] == [worked.pk]
+
+
+def test_a_compliance_row_links_to_the_tickets_of_its_tier_only(client, desk, worked):
+    by_tier = _tables(_get(client, "sla", desk.manager))["compliance-tier"]
+    l2 = next(row for row in by_tier.rows if row[0].text.startswith("L2"))
+    with at(3 * 24 * 60):
+        response = client.get(l2[1].link)
+    assert {ticket.tier for ticket in response.context["tickets"]} == {desk.l2}
+    assert len(response.context["tickets"]) == int(l2[1].text) == 2
