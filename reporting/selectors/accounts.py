@@ -3,8 +3,7 @@
 from django.db.models import Count, F, Q
 
 from reporting.filters import ReportFilter
-from reporting.selectors.common import BREACHED, DOWN
-from reporting.selectors.escalations import current_tickets
+from reporting.selectors.common import BREACHED, DOWN, current_tickets
 
 ACCOUNT_LIST_LENGTH = 100
 

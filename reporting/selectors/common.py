@@ -22,6 +22,11 @@ RES_BREACHED = Q(breached_at__isnull=False) | Q(resolved_at__gt=F("resolution_du
 BREACHED = FR_BREACHED | RES_BREACHED
 
 
+def current_tickets(f: ReportFilter) -> QuerySet:
+    """The tickets of the slice opened in the current period."""
+    return Ticket.objects.filter(f.current_period("created_at"), f.slice())
+
+
 def moved(*conditions: Q, **fields) -> Q:
     """Tickets with an escalation matching the conditions.
 

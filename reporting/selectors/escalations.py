@@ -5,12 +5,15 @@ from django.db.models.functions import Coalesce
 
 from escalations.models import BounceRefusal, Escalation, OwnershipTransfer, Tier
 from reporting.filters import ReportFilter
-from reporting.selectors.common import DOWN, UPWARD, acknowledged_snapshots, deescalated, escalated_up
+from reporting.selectors.common import (
+    DOWN,
+    UPWARD,
+    acknowledged_snapshots,
+    current_tickets,
+    deescalated,
+    escalated_up,
+)
 from reporting.sql import Seconds, grouped_counts, percentile_rows
-
-
-def current_tickets(f: ReportFilter):
-    return f.tickets().filter(f.current_period("created_at"))
 
 
 def rate_by_tier(f: ReportFilter) -> list[dict]:

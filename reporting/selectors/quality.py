@@ -12,8 +12,7 @@ from django.db.models.functions import Coalesce, Least
 
 from escalations.models import Escalation
 from reporting.filters import ReportFilter
-from reporting.selectors.common import DOWN, UPWARD
-from reporting.selectors.escalations import current_tickets
+from reporting.selectors.common import DOWN, UPWARD, current_tickets
 
 OVER_ESCALATION_WINDOW = timedelta(hours=2)
 

@@ -6,8 +6,7 @@ from django.db.models.functions import TruncMonth
 from escalations.models import Escalation, Tier
 from reporting.filters import ReportFilter
 from reporting.models import EscalationReview
-from reporting.selectors.common import UPWARD
-from reporting.selectors.escalations import current_tickets
+from reporting.selectors.common import UPWARD, current_tickets
 
 REVIEW_QUEUE_LENGTH = 50
 

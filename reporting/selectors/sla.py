@@ -9,8 +9,14 @@ from django.contrib.auth.models import Group
 from escalations.models import OwnershipTransfer, Tier
 from escalations.services.clock import CLOCK_USERNAME
 from reporting.filters import ReportFilter
-from reporting.selectors.common import BREACHED, FR_BREACHED, RES_BREACHED, acknowledgements, sla_counts
-from reporting.selectors.escalations import current_tickets
+from reporting.selectors.common import (
+    BREACHED,
+    FR_BREACHED,
+    RES_BREACHED,
+    acknowledgements,
+    current_tickets,
+    sla_counts,
+)
 from reporting.sql import Seconds, percentiles_by
 
 AROUND_THE_CLOCK = "Around the clock"
