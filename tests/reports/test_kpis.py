@@ -12,7 +12,7 @@ from escalations.services import clock
 from reporting.filters import CURRENT, PREVIOUS
 from reporting.selectors import accounts, escalations, overview, quality, sla
 from reporting.selectors.common import acknowledgements
-from reporting.sql import percentile_rows
+from reporting.sql import percentile_rows, percentiles_by
 from tests.conftest import _person
 from tests.reports.conftest import at, period
 
@@ -165,3 +165,15 @@ def test_compliance_by_severity_and_account_tier(story, desk):
     assert by_severity == {"P2": (1, 0), "P3": (0, 1)}
     [row] = sla.compliance_by(period(), "account_tier")
     assert (row["account__tier"], row["fr_met"], row["fr_breached"]) == ("enterprise", 1, 1)
+
+
+def test_several_groupings_at_once_match_one_grouping_at_a_time(story, desk):
+    story.acknowledged(10)
+    second = story.acknowledged(20)
+    story.acknowledge(story.escalated(second, 30), 60, desk.l2_agent)
+    rows = acknowledgements(period())
+    together = percentiles_by(rows, value="seconds", columns=["tier_id", "owner"])
+    for column in ("tier_id", "owner"):
+        alone = {row[column]: (row["count"], row["median"], row["p90"]) for row in percentile_rows(rows, value="seconds", group_by=[column])}
+        assert {row["key"]: (row["count"], row["median"], row["p90"]) for row in together[column]} == alone
+    assert {row["key"]: row["count"] for row in together["owner"]} == {desk.l1_agent.pk: 2, desk.l2_agent.pk: 1}
