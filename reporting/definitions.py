@@ -46,8 +46,8 @@ DEFINITIONS = {
     "acknowledge in time.",
     "Repeat escalations": "Accounts with at least N upward escalations of tickets opened in the period. Risk = "
     "escalations × (101 − health score): more escalations and a less healthy account rank higher; ties by ARR.",
-    "Over-escalation": f"Upward escalations the receiving tier undid within {HOURS} hours of arrival: "
-    "de-escalated back, or resolved itself with nothing more to do. Per tier left and per person who escalated.",
+    "Over-escalation": f"Upward escalations the receiving tier undid within {HOURS} hours of arrival: it "
+    "de-escalated the ticket back, or resolved it itself, that soon. Per tier left and per person who escalated.",
     "Under-escalation": "Escalated tickets that had already breached an SLA (first response or resolution) when "
     "they were first escalated up: they waited too long. Per tier left and per person at the first escalation.",
     "Review queue": "Escalations to the top tier of tickets opened in the period with no post-escalation review "

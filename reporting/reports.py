@@ -125,13 +125,12 @@ def overview_tables(f: ReportFilter, link: Links) -> list[Table]:
         chart=Chart("line", (1, 2, 3, 4)),
     )  # fmt: skip
     for row in overview.trend(f):
-        breached = (row.get("fr_breached") or 0) + (row.get("res_breached") or 0)
         trend.add(
             Cell(row["bucket"].isoformat()),
             count(row.get("opened")),
             count(row.get("escalated")),
             count(row.get("resolved")),
-            count(breached),
+            count(row.get("breached")),
             percent(row.get("fr_met"), (row.get("fr_met") or 0) + (row.get("fr_breached") or 0)),
             percent(row.get("res_met"), (row.get("res_met") or 0) + (row.get("res_breached") or 0)),
         )

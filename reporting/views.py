@@ -132,7 +132,8 @@ def review_create(request, pk: int):
 def tickets(request):
     """The tickets behind a figure, with the report's filters and the figure's own dimension."""
     _require_reader(request.user)
-    report_filter = ReportFilterForm(request.GET, user=request.user).report_filter()
+    form = ReportFilterForm(request.GET, user=request.user)
+    report_filter = form.report_filter()
     drill = DrilldownForm(request.GET)
     dims = drill.cleaned_data if drill.is_valid() else {}
     metric = dims.get("metric") or "opened"
@@ -150,5 +151,7 @@ def tickets(request):
         "page_number": page,
         "has_next": has_next,
         "query": query.urlencode(),
+        "form": form,
+        "figure": [(name, value) for name, value in query.items() if name not in reports.FILTER_FIELDS],
     }
     return render(request, "reporting/tickets.html", context)

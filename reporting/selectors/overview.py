@@ -52,7 +52,7 @@ def trend(f: ReportFilter) -> list[dict]:
         .filter(f.current_period("created_at"))
         .annotate(bucket=DayOrWeek("created_at", week=week))
         .values("bucket")
-        .annotate(**sla_counts())
+        .annotate(**sla_counts(), breached=Count("pk", filter=BREACHED))
     )
     resolved = (
         f.tickets("resolved_at")

@@ -168,3 +168,13 @@ def test_a_compliance_row_links_to_the_tickets_of_its_tier_only(client, desk, wo
         response = client.get(l2[1].link)
     assert {ticket.tier for ticket in response.context["tickets"]} == {desk.l2}
     assert len(response.context["tickets"]) == int(l2[1].text) == 2
+
+
+def test_the_tickets_behind_a_figure_keep_the_figure_when_the_filters_change(client, desk, worked):
+    client.force_login(desk.manager)
+    with at(3 * 24 * 60):
+        page = client.get(reverse("reporting:tickets"), CUSTOM | {"metric": "escalated", "left_tier": desk.l1.pk})
+    html = page.content.decode()
+    assert '<input type="hidden" name="metric" value="escalated">' in html
+    assert f'<input type="hidden" name="left_tier" value="{desk.l1.pk}">' in html
+    assert 'name="severity"' in html
