@@ -55,7 +55,7 @@ class ReportFilter:
         return "day" if self.end - self.start <= DAILY_UP_TO else "week"
 
     def period(self, field: str) -> Case:
-        """"current" or "previous" for a row whose `field` falls in either period."""
+        """ "current" or "previous" for a row whose `field` falls in either period."""
         return Case(When(**{f"{field}__gte": self.start}, then=Value(CURRENT)), default=Value(PREVIOUS))
 
     def both_periods(self, field: str) -> Q:
@@ -103,14 +103,20 @@ class ReportFilterForm(forms.Form):
     """The filter bar on every report page, read from the query string; anything left empty is not filtered."""
 
     period = forms.ChoiceField(choices=PERIODS.items(), required=False, widget=_select())
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}))
+    start = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+    )
     end = forms.DateField(
         required=False,
         label="End (inclusive)",
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
     )
-    tier = forms.ModelChoiceField(queryset=Tier.objects.none(), required=False, empty_label="Any tier", widget=_select())
-    team = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="Any team", widget=_select())
+    tier = forms.ModelChoiceField(
+        queryset=Tier.objects.none(), required=False, empty_label="Any tier", widget=_select()
+    )
+    team = forms.ModelChoiceField(
+        queryset=Group.objects.none(), required=False, empty_label="Any team", widget=_select()
+    )
     severity = forms.ModelChoiceField(
         queryset=Severity.objects.all(), required=False, empty_label="Any severity", widget=_select()
     )
@@ -157,7 +163,9 @@ class ReportFilterForm(forms.Form):
         if self.own_teams is not None:  # an agent: their tiers' teams (not the "Agents" role group) and its people
             members = get_user_model().objects.filter(groups__in=self.own_teams).values_list("pk", flat=True)
             scope = {"teams": self.own_teams, "people": frozenset(members)}
-        dimensions = {name: data.get(name) for name in ("tier", "team", "severity", "account_tier", "category", "agent")}
+        dimensions = {
+            name: data.get(name) for name in ("tier", "team", "severity", "account_tier", "category", "agent")
+        }
         chosen = {name: value for name, value in dimensions.items() if value}
         return ReportFilter(start=start, end=end, previous=previous, **chosen, **scope)
 

@@ -39,7 +39,9 @@ class DrilldownForm(forms.Form):
 
 class ReviewForm(forms.Form):
     cause = forms.ChoiceField(choices=[("", "Pick the cause")] + EscalationReview.Cause.choices, label="Cause")
-    lower_tier_could_solve = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, label="Could a lower tier have solved it?")
+    lower_tier_could_solve = forms.ChoiceField(
+        choices=YES_NO, widget=forms.RadioSelect, label="Could a lower tier have solved it?"
+    )
     follow_up = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Follow-up"
     )

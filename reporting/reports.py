@@ -26,7 +26,9 @@ class Links:
         self.base = {name: query[name] for name in FILTER_FIELDS if query.get(name)}
 
     def __call__(self, metric: str, **dims) -> str:
-        params = self.base | {"metric": metric} | {name: value for name, value in dims.items() if value not in (None, "")}
+        params = (
+            self.base | {"metric": metric} | {name: value for name, value in dims.items() if value not in (None, "")}
+        )
         return f"{reverse('reporting:tickets')}?{urlencode(params)}"
 
 
@@ -47,9 +49,14 @@ def _compliance_cells(row: dict, link: Callable, **dims) -> list[Cell]:
 
 
 COMPLIANCE_COLUMNS = [
-    "Opened", "First response met", "First response breached", "First-response compliance",
-    "Resolution met", "Resolution breached", "Resolution compliance",
-]  # fmt: skip
+    "Opened",
+    "First response met",
+    "First response breached",
+    "First-response compliance",
+    "Resolution met",
+    "Resolution breached",
+    "Resolution compliance",
+]
 
 
 # --- overview ----------------------------------------------------------------------------------------------------
@@ -60,25 +67,46 @@ def _share(row: dict, part: str, *whole: str) -> float | None:
     return round(100 * (row.get(part) or 0) / total, 1) if total else None
 
 
-def _headline(figures: dict[str, dict]) -> list[tuple[str, Callable[[dict], Cell], str, Callable[[dict], float | None]]]:
+def _headline() -> list[tuple[str, Callable[[dict], Cell], str, Callable[[dict], float | None]]]:
+    """Each headline KPI: its label, its cell, the metric its tickets drill down to, its number to compare."""
     return [
         ("Opened", lambda r: count(r.get("opened")), "opened", lambda r: r.get("opened") or 0),
         ("Resolved", lambda r: count(r.get("resolved")), "resolved", lambda r: r.get("resolved") or 0),
-        ("Escalation rate", lambda r: percent(r.get("escalated"), r.get("opened")), "escalated",
-         lambda r: _share(r, "escalated", "opened")),
-        ("First-response compliance", lambda r: percent(r.get("fr_met"), (r.get("fr_met") or 0) + (r.get("fr_breached") or 0)),
-         "fr_breached", lambda r: _share(r, "fr_met", "fr_met", "fr_breached")),
-        ("Resolution compliance", lambda r: percent(r.get("res_met"), (r.get("res_met") or 0) + (r.get("res_breached") or 0)),
-         "res_breached", lambda r: _share(r, "res_met", "res_met", "res_breached")),
+        (
+            "Escalation rate",
+            lambda r: percent(r.get("escalated"), r.get("opened")),
+            "escalated",
+            lambda r: _share(r, "escalated", "opened"),
+        ),
+        (
+            "First-response compliance",
+            lambda r: percent(r.get("fr_met"), (r.get("fr_met") or 0) + (r.get("fr_breached") or 0)),
+            "fr_breached",
+            lambda r: _share(r, "fr_met", "fr_met", "fr_breached"),
+        ),
+        (
+            "Resolution compliance",
+            lambda r: percent(r.get("res_met"), (r.get("res_met") or 0) + (r.get("res_breached") or 0)),
+            "res_breached",
+            lambda r: _share(r, "res_met", "res_met", "res_breached"),
+        ),
         ("Time to acknowledge (median)", lambda r: duration(r.get("ack_median")), "", lambda r: r.get("ack_median")),
         ("Time to acknowledge (p90)", lambda r: duration(r.get("ack_p90")), "", lambda r: r.get("ack_p90")),
-        ("Time to resolution (median)", lambda r: duration(r.get("resolution_median")), "resolved",
-         lambda r: r.get("resolution_median")),
-        ("Time to resolution (p90)", lambda r: duration(r.get("resolution_p90")), "resolved",
-         lambda r: r.get("resolution_p90")),
+        (
+            "Time to resolution (median)",
+            lambda r: duration(r.get("resolution_median")),
+            "resolved",
+            lambda r: r.get("resolution_median"),
+        ),
+        (
+            "Time to resolution (p90)",
+            lambda r: duration(r.get("resolution_p90")),
+            "resolved",
+            lambda r: r.get("resolution_p90"),
+        ),
         ("Breaches", lambda r: count(r.get("breached")), "breached", lambda r: r.get("breached") or 0),
         ("Failovers", lambda r: count(r.get("failovers")), "failover", lambda r: r.get("failovers") or 0),
-    ]  # fmt: skip
+    ]
 
 
 def _difference(label: str, now: float | None, before: float | None) -> str:
@@ -92,9 +120,16 @@ def _difference(label: str, now: float | None, before: float | None) -> str:
 
 
 HEADLINE_TERMS = [
-    "Opened", "Resolved", "Escalation rate", "First-response compliance", "Resolution compliance",
-    "Time to acknowledge", "Time to resolution", "Breaches", "Failovers",
-]  # fmt: skip
+    "Opened",
+    "Resolved",
+    "Escalation rate",
+    "First-response compliance",
+    "Resolution compliance",
+    "Time to acknowledge",
+    "Time to resolution",
+    "Breaches",
+    "Failovers",
+]
 
 
 def overview_tables(f: ReportFilter, link: Links) -> list[Table]:
@@ -106,7 +141,7 @@ def overview_tables(f: ReportFilter, link: Links) -> list[Table]:
         "Each figure is defined below the table; the previous period is as long as this one and ends where it "
         "starts (a month is compared with the whole month before).",
     )
-    for label, cell, metric, number in _headline(figures):
+    for label, cell, metric, number in _headline():
         now, before = figures[CURRENT], figures[PREVIOUS]
         current = cell(now)
         previous = cell(before)
@@ -118,12 +153,19 @@ def overview_tables(f: ReportFilter, link: Links) -> list[Table]:
     trend = Table(
         "trend",
         f"Trend by {f.bucket}",
-        [f.bucket.capitalize(), "Opened", "Escalated", "Resolved", "Breached", "First-response compliance",
-         "Resolution compliance"],
+        [
+            f.bucket.capitalize(),
+            "Opened",
+            "Escalated",
+            "Resolved",
+            "Breached",
+            "First-response compliance",
+            "Resolution compliance",
+        ],
         "Tickets opened (and of them escalated and breached) per bucket of their creation; resolved per bucket of "
         "their resolution; compliance of the tickets opened in the bucket.",
         chart=Chart("line", (1, 2, 3, 4)),
-    )  # fmt: skip
+    )
     for row in overview.trend(f):
         trend.add(
             Cell(row["bucket"].isoformat()),
@@ -149,8 +191,13 @@ def overview_tables(f: ReportFilter, link: Links) -> list[Table]:
 
 
 def escalation_tables(f: ReportFilter, link: Links) -> list[Table]:
-    by_tier = Table("by-tier", "Escalation rate by tier", ["Tier", "Handled", "Escalated up", "Escalations",
-                    "Escalation rate"], DEFINITIONS["Escalation rate by tier"], chart=Chart("bar", (4,)))  # fmt: skip
+    by_tier = Table(
+        "by-tier",
+        "Escalation rate by tier",
+        ["Tier", "Handled", "Escalated up", "Escalations", "Escalation rate"],
+        DEFINITIONS["Escalation rate by tier"],
+        chart=Chart("bar", (4,)),
+    )
     for row in escalations.rate_by_tier(f):
         tier = row["tier"]
         by_tier.add(
@@ -160,12 +207,24 @@ def escalation_tables(f: ReportFilter, link: Links) -> list[Table]:
             count(row["escalations"]),
             percent(row["tickets"], row["handled"]),
         )
-    by_category = Table("by-category", "Escalation rate by category", ["Category", "Opened", "Escalated",
-                        "Escalation rate"], DEFINITIONS["Escalation rate by category"], chart=Chart("bar", (3,)))  # fmt: skip
+    by_category = Table(
+        "by-category",
+        "Escalation rate by category",
+        ["Category", "Opened", "Escalated", "Escalation rate"],
+        DEFINITIONS["Escalation rate by category"],
+        chart=Chart("bar", (3,)),
+    )
     for row in escalations.rate_by_category(f):
-        by_category.add(Cell(Ticket.Category(row["category"]).label), *_rate_cells(link, row["escalated"], row["opened"], category=row["category"]))
-    by_agent = Table("by-agent", "Escalation rate by agent", ["Agent", "Handled", "Escalated up", "Escalations",
-                     "Escalation rate"], DEFINITIONS["Escalation rate by agent"])  # fmt: skip
+        by_category.add(
+            Cell(Ticket.Category(row["category"]).label),
+            *_rate_cells(link, row["escalated"], row["opened"], category=row["category"]),
+        )
+    by_agent = Table(
+        "by-agent",
+        "Escalation rate by agent",
+        ["Agent", "Handled", "Escalated up", "Escalations", "Escalation rate"],
+        DEFINITIONS["Escalation rate by agent"],
+    )
     for row in escalations.rate_by_agent(f):
         by_agent.add(
             Cell(row["name"]),
@@ -174,8 +233,13 @@ def escalation_tables(f: ReportFilter, link: Links) -> list[Table]:
             count(row["escalations"]),
             percent(row["escalated"], row["handled"]),
         )
-    to_escalate = Table("time-to-escalate", "Time to escalate", ["Severity", "Escalated tickets", "Median", "p90"],
-                        DEFINITIONS["Time to escalate"], chart=Chart("bar", (2, 3)))  # fmt: skip
+    to_escalate = Table(
+        "time-to-escalate",
+        "Time to escalate",
+        ["Severity", "Escalated tickets", "Median", "p90"],
+        DEFINITIONS["Time to escalate"],
+        chart=Chart("bar", (2, 3)),
+    )
     for row in escalations.time_to_escalate(f):
         to_escalate.add(
             Cell(row["severity_code"]),
@@ -183,24 +247,49 @@ def escalation_tables(f: ReportFilter, link: Links) -> list[Table]:
             duration(row["median"]),
             duration(row["p90"]),
         )
-    handoffs = Table("handoffs", "Handoffs per ticket", ["Handoffs", "Tickets", "Share"], DEFINITIONS["Handoffs per ticket"],
-                     chart=Chart("bar", (1,)))  # fmt: skip
+    handoffs = Table(
+        "handoffs",
+        "Handoffs per ticket",
+        ["Handoffs", "Tickets", "Share"],
+        DEFINITIONS["Handoffs per ticket"],
+        chart=Chart("bar", (1,)),
+    )
     distribution = escalations.handoffs_distribution(f)
     total = sum(row["tickets"] for row in distribution)
     for row in distribution:
-        handoffs.add(Cell(str(row["handoffs"])), count(row["tickets"], link("opened", handoffs=row["handoffs"])),
-                     percent(row["tickets"], total))  # fmt: skip
+        handoffs.add(
+            Cell(str(row["handoffs"])),
+            count(row["tickets"], link("opened", handoffs=row["handoffs"])),
+            percent(row["tickets"], total),
+        )
     moved = escalations.movement(f)
-    movement = Table("movement", "De-escalation", ["Opened", "Escalated", "De-escalated", "De-escalation rate"],
-                     DEFINITIONS["De-escalation rate"])  # fmt: skip
-    movement.add(count(moved["opened"], link("opened")), count(moved["escalated"], link("escalated")),
-                 count(moved["deescalated"], link("deescalated")), percent(moved["deescalated"], moved["escalated"]))  # fmt: skip
+    movement = Table(
+        "movement",
+        "De-escalation",
+        ["Opened", "Escalated", "De-escalated", "De-escalation rate"],
+        DEFINITIONS["De-escalation rate"],
+    )
+    movement.add(
+        count(moved["opened"], link("opened")),
+        count(moved["escalated"], link("escalated")),
+        count(moved["deescalated"], link("deescalated")),
+        percent(moved["deescalated"], moved["escalated"]),
+    )
     bounces = Table("bounces", "Bounces refused", ["From", "Back to", "Refused", "Tickets"], DEFINITIONS["Bounces"])
     for row in escalations.bounces(f):
-        bounces.add(f"L{row['from_tier__level']}", f"L{row['to_tier__level']}", count(row["refused"]),
-                    count(row["tickets"], link("bounced")))  # fmt: skip
-    kinds = Table("kinds", "Escalation kinds", ["Kind", "Moves", "Tickets"], DEFINITIONS["Escalation kinds"],
-                  chart=Chart("bar", (1,)))  # fmt: skip
+        bounces.add(
+            f"L{row['from_tier__level']}",
+            f"L{row['to_tier__level']}",
+            count(row["refused"]),
+            count(row["tickets"], link("bounced")),
+        )
+    kinds = Table(
+        "kinds",
+        "Escalation kinds",
+        ["Kind", "Moves", "Tickets"],
+        DEFINITIONS["Escalation kinds"],
+        chart=Chart("bar", (1,)),
+    )
     for row in escalations.kinds(f):
         tickets = link("opened", kind=row["kind"])
         kinds.add(Cell(row["label"]), count(row["escalations"], tickets), count(row["tickets"], tickets))
@@ -223,30 +312,52 @@ COMPLIANCE_TABLES = {
 def sla_tables(f: ReportFilter, link: Links) -> list[Table]:
     tables = []
     for dimension, (title, label_of) in COMPLIANCE_TABLES.items():
-        table = Table(f"compliance-{dimension.replace('_', '-')}", title, [title.split(" by ")[1].capitalize()] +
-                      COMPLIANCE_COLUMNS, DEFINITIONS["Compliance"], chart=Chart("bar", (4, 7)))  # fmt: skip
+        table = Table(
+            f"compliance-{dimension.replace('_', '-')}",
+            title,
+            [title.split(" by ")[1].capitalize()] + COMPLIANCE_COLUMNS,
+            DEFINITIONS["Compliance"],
+            chart=Chart("bar", (4, 7)),
+        )
         for row in sla.compliance_by(f, dimension):
             label, dims = label_of(row)
             table.add(Cell(label), *_compliance_cells(row, link, **dims))
         tables.append(table)
-    breaches = Table("breaches", "Breach list", ["Ticket", "Title", "Account", "Tier", "Severity", "Owner",
-                     "First response late by", "Resolution late by"], DEFINITIONS["Breach list"])  # fmt: skip
+    breaches = Table(
+        "breaches",
+        "Breach list",
+        ["Ticket", "Title", "Account", "Tier", "Severity", "Owner", "First response late by", "Resolution late by"],
+        DEFINITIONS["Breach list"],
+    )
     for ticket in sla.breach_list(f):
         breaches.add(
             Cell(ticket.reference, reverse("escalations:ticket", args=[ticket.number])),
-            ticket.title, ticket.account.name, ticket.tier.label, ticket.severity.code,
+            ticket.title,
+            ticket.account.name,
+            ticket.tier.label,
+            ticket.severity.code,
             ticket.primary_owner.get_username() if ticket.primary_owner else "—",
-            duration(ticket.first_response_late), duration(ticket.resolution_late),
-        )  # fmt: skip
+            duration(ticket.first_response_late),
+            duration(ticket.resolution_late),
+        )
     breaches.note = f"The {sla.BREACH_LIST_LENGTH} latest at most; all of them: see the breached figures above."
     tables.append(breaches)
     times = sla.acknowledgement_times(f)
     for by in ("tier", "team"):
-        table = Table(f"ack-{by}", f"Time to acknowledge by {by}", [by.capitalize(), "Acknowledgements", "Median",
-                      "p90"], DEFINITIONS["Time to acknowledge"], chart=Chart("bar", (2, 3)))  # fmt: skip
+        table = Table(
+            f"ack-{by}",
+            f"Time to acknowledge by {by}",
+            [by.capitalize(), "Acknowledgements", "Median", "p90"],
+            DEFINITIONS["Time to acknowledge"],
+            chart=Chart("bar", (2, 3)),
+        )
         for row in times[by]:
-            table.add(Cell(row["label"]), count(row["count"], link("opened", **{by: row["key"]})),
-                      duration(row["median"]), duration(row["p90"]))  # fmt: skip
+            table.add(
+                Cell(row["label"]),
+                count(row["count"], link("opened", **{by: row["key"]})),
+                duration(row["median"]),
+                duration(row["p90"]),
+            )
         tables.append(table)
     tables.append(_owners_table(f, link, times["owner"]))
     return tables
@@ -254,16 +365,30 @@ def sla_tables(f: ReportFilter, link: Links) -> list[Table]:
 
 def _owners_table(f: ReportFilter, link: Links, rows: list[dict]) -> Table:
     """Who misses acknowledgements: each owner's acknowledgement times beside the failovers away from them."""
-    table = Table("ack-owner", "Acknowledgements and failovers by owner", ["Owner", "Acknowledgements", "Median",
-                  "p90", "Failovers"], DEFINITIONS["Acknowledgements"])  # fmt: skip
+    table = Table(
+        "ack-owner",
+        "Acknowledgements and failovers by owner",
+        ["Owner", "Acknowledgements", "Median", "p90", "Failovers"],
+        DEFINITIONS["Acknowledgements"],
+    )
     failovers = sla.failovers_by_owner(f)
     for row in rows:
         missed = failovers.pop(row["key"], {}).get("failovers", 0)
-        table.add(Cell(row["label"]), count(row["count"], link("opened", acked_by=row["key"])),
-                  duration(row["median"]), duration(row["p90"]), count(missed, link("opened", failed_over=row["key"])))  # fmt: skip
+        table.add(
+            Cell(row["label"]),
+            count(row["count"], link("opened", acked_by=row["key"])),
+            duration(row["median"]),
+            duration(row["p90"]),
+            count(missed, link("opened", failed_over=row["key"])),
+        )
     for pk, row in failovers.items():
-        table.add(Cell(row["from_owner__username"]), count(0), duration(None), duration(None),
-                  count(row["failovers"], link("opened", failed_over=pk)))  # fmt: skip
+        table.add(
+            Cell(row["from_owner__username"]),
+            count(0),
+            duration(None),
+            duration(None),
+            count(row["failovers"], link("opened", failed_over=pk)),
+        )
     table.rows.sort(key=lambda cells: (-(cells[4].value or 0), -(cells[3].value or 0)))
     return table
 
@@ -272,9 +397,23 @@ def _owners_table(f: ReportFilter, link: Links, rows: list[dict]) -> Table:
 
 
 def account_tables(f: ReportFilter, link: Links, *, at_least: int) -> list[Table]:
-    table = Table("repeat-escalations", f"Accounts with {at_least} or more escalations", ["Account", "Account tier",
-                  "ARR (USD)", "Health score", "Tickets", "Escalated tickets", "Escalations", "Breached", "Risk"],
-                  DEFINITIONS["Repeat escalations"], chart=Chart("bar", (6,)))  # fmt: skip
+    table = Table(
+        "repeat-escalations",
+        f"Accounts with {at_least} or more escalations",
+        [
+            "Account",
+            "Account tier",
+            "ARR (USD)",
+            "Health score",
+            "Tickets",
+            "Escalated tickets",
+            "Escalations",
+            "Breached",
+            "Risk",
+        ],
+        DEFINITIONS["Repeat escalations"],
+        chart=Chart("bar", (6,)),
+    )
     for row in accounts.repeat_escalations(f, at_least=at_least):
         account = row["account"]
         table.add(
@@ -295,29 +434,60 @@ def account_tables(f: ReportFilter, link: Links, *, at_least: int) -> list[Table
 
 
 def quality_tables(f: ReportFilter, link: Links) -> list[Table]:
-    over_tier = Table("over-tier", "Over-escalation by tier", ["Tier left", "Escalations", "Undone soon",
-                      "Over-escalation rate"], DEFINITIONS["Over-escalation"], chart=Chart("bar", (3,)))  # fmt: skip
+    over_tier = Table(
+        "over-tier",
+        "Over-escalation by tier",
+        ["Tier left", "Escalations", "Undone soon", "Over-escalation rate"],
+        DEFINITIONS["Over-escalation"],
+        chart=Chart("bar", (3,)),
+    )
     for row in quality.over_escalation(f, "tier"):
-        over_tier.add(Cell(f"L{row['from_tier__level']} · {row['from_tier__name']}"), count(row["escalations"]),
-                      count(row["over"], link("over_escalated")), percent(row["over"], row["escalations"]))  # fmt: skip
-    over_agent = Table("over-agent", "Over-escalation by agent", ["Agent", "Escalations", "Undone soon",
-                       "Over-escalation rate"], DEFINITIONS["Over-escalation"])  # fmt: skip
+        over_tier.add(
+            Cell(f"L{row['from_tier__level']} · {row['from_tier__name']}"),
+            count(row["escalations"]),
+            count(row["over"], link("over_escalated")),
+            percent(row["over"], row["escalations"]),
+        )
+    over_agent = Table(
+        "over-agent",
+        "Over-escalation by agent",
+        ["Agent", "Escalations", "Undone soon", "Over-escalation rate"],
+        DEFINITIONS["Over-escalation"],
+    )
     for row in quality.over_escalation(f, "agent"):
-        over_agent.add(Cell(row["by__username"]), count(row["escalations"], link("escalated", escalated_by=row["by"])),
-                       count(row["over"], link("over_escalated", escalated_by=row["by"])),
-                       percent(row["over"], row["escalations"]))  # fmt: skip
-    under_tier = Table("under-tier", "Under-escalation by tier", ["Tier left", "Escalated tickets",
-                       "Breached before escalating", "Under-escalation rate"], DEFINITIONS["Under-escalation"],
-                       chart=Chart("bar", (3,)))  # fmt: skip
+        over_agent.add(
+            Cell(row["by__username"]),
+            count(row["escalations"], link("escalated", escalated_by=row["by"])),
+            count(row["over"], link("over_escalated", escalated_by=row["by"])),
+            percent(row["over"], row["escalations"]),
+        )
+    under_tier = Table(
+        "under-tier",
+        "Under-escalation by tier",
+        ["Tier left", "Escalated tickets", "Breached before escalating", "Under-escalation rate"],
+        DEFINITIONS["Under-escalation"],
+        chart=Chart("bar", (3,)),
+    )
     for row in quality.under_escalation(f, "tier"):
-        under_tier.add(Cell(f"L{row['from_tier__level']}"), count(row["escalated"]), count(row["late"], link("under_escalated")),
-                       percent(row["late"], row["escalated"]))  # fmt: skip
-    under_agent = Table("under-agent", "Under-escalation by agent", ["Agent", "Escalated tickets",
-                        "Breached before escalating", "Under-escalation rate"], DEFINITIONS["Under-escalation"])  # fmt: skip
+        under_tier.add(
+            Cell(f"L{row['from_tier__level']}"),
+            count(row["escalated"]),
+            count(row["late"], link("under_escalated")),
+            percent(row["late"], row["escalated"]),
+        )
+    under_agent = Table(
+        "under-agent",
+        "Under-escalation by agent",
+        ["Agent", "Escalated tickets", "Breached before escalating", "Under-escalation rate"],
+        DEFINITIONS["Under-escalation"],
+    )
     for row in quality.under_escalation(f, "agent"):
-        under_agent.add(Cell(row["by__username"]), count(row["escalated"]),
-                        count(row["late"], link("under_escalated", escalated_by=row["by"])),
-                        percent(row["late"], row["escalated"]))  # fmt: skip
+        under_agent.add(
+            Cell(row["by__username"]),
+            count(row["escalated"]),
+            count(row["late"], link("under_escalated", escalated_by=row["by"])),
+            percent(row["late"], row["escalated"]),
+        )
     return [over_tier, over_agent, under_tier, under_agent]
 
 
@@ -325,15 +495,31 @@ def quality_tables(f: ReportFilter, link: Links) -> list[Table]:
 
 
 def review_tables(f: ReportFilter, link: Links) -> list[Table]:
-    reasons = Table("reasons", "Escalation reasons by month", ["Month", "Tier left", "Reason", "Escalations"],
-                    DEFINITIONS["Escalation reasons"])  # fmt: skip
+    reasons = Table(
+        "reasons",
+        "Escalation reasons by month",
+        ["Month", "Tier left", "Reason", "Escalations"],
+        DEFINITIONS["Escalation reasons"],
+    )
     for row in reviews.reasons_by_month(f):
         reason = row["criteria__text"] or f"({Escalation.Kind(row['kind']).label})"
-        reasons.add(row["month"].strftime("%Y-%m"), f"L{row['from_tier__level']}", reason,
-                    count(row["escalations"], link("escalated", kind=row["kind"])))  # fmt: skip
-    causes = Table("causes", "Review causes by month", ["Month", "Cause", "Reviews", "A lower tier could have solved it"],
-                   DEFINITIONS["Review causes"])  # fmt: skip
+        reasons.add(
+            row["month"].strftime("%Y-%m"),
+            f"L{row['from_tier__level']}",
+            reason,
+            count(row["escalations"], link("escalated", kind=row["kind"])),
+        )
+    causes = Table(
+        "causes",
+        "Review causes by month",
+        ["Month", "Cause", "Reviews", "A lower tier could have solved it"],
+        DEFINITIONS["Review causes"],
+    )
     for row in reviews.review_causes_by_month(f):
-        causes.add(row["month"].strftime("%Y-%m"), EscalationReview.Cause(row["cause"]).label, count(row["reviews"]),
-                   count(row["avoidable"]))  # fmt: skip
+        causes.add(
+            row["month"].strftime("%Y-%m"),
+            EscalationReview.Cause(row["cause"]).label,
+            count(row["reviews"]),
+            count(row["avoidable"]),
+        )
     return [reasons, causes]

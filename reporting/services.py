@@ -12,7 +12,10 @@ from reporting.selectors.reviews import top_tier
 def escalation_review_create(
     *, escalation: Escalation, by, cause: str, lower_tier_could_solve: bool, follow_up: str = ""
 ) -> EscalationReview:
-    """A manager reviews an escalation to the top tier, once; a lower tier that could have solved it needs a follow-up."""
+    """A manager reviews an escalation to the top tier, once.
+
+    A lower tier that could have solved it needs a follow-up: the review exists to improve lower tiers (seed 002).
+    """
     if not roles.is_manager(by):
         raise PermissionDenied("Only a manager reviews escalations.")
     top = top_tier()
@@ -24,9 +27,12 @@ def escalation_review_create(
     if lower_tier_could_solve and not follow_up:
         raise ValidationError("A lower tier could have solved it: say what follow-up makes that happen next time.")
     review = EscalationReview(
-        escalation=escalation, cause=cause, lower_tier_could_solve=lower_tier_could_solve, follow_up=follow_up,
+        escalation=escalation,
+        cause=cause,
+        lower_tier_could_solve=lower_tier_could_solve,
+        follow_up=follow_up,
         reviewed_by=by,
-    )  # fmt: skip
+    )
     review._history_user = by
     review._change_reason = f"Post-escalation review of {escalation.ticket.reference}"
     try:

@@ -24,7 +24,11 @@ class Seconds(Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(
-            compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday(", **extra
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
         )
 
     def as_postgresql(self, compiler, connection, **extra):
@@ -49,7 +53,9 @@ def _percentiles_sql(source: str, group_by: Sequence[str], value: str) -> str:
     group_clause = f" GROUP BY {', '.join(groups)}" if groups else ""
     if connection.vendor == "postgresql":
         measures = ", ".join(f"percentile_cont({p}) WITHIN GROUP (ORDER BY {column})" for p in PERCENTILES)
-        return f"SELECT {select_groups}COUNT({column}), {measures} FROM {source} WHERE {column} IS NOT NULL{group_clause}"
+        return (
+            f"SELECT {select_groups}COUNT({column}), {measures} FROM {source} WHERE {column} IS NOT NULL{group_clause}"
+        )
     partition = f"PARTITION BY {', '.join(groups)} " if groups else ""
     ranked = (
         f"SELECT {select_groups}{column} AS v, ROW_NUMBER() OVER ({partition}ORDER BY {column}) AS rn, "

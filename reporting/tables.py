@@ -80,7 +80,7 @@ def duration(seconds: float | None, link: str = "") -> Cell:
 
 
 def human_duration(seconds: float) -> str:
-    rounded = int(round(seconds))
+    rounded = round(seconds)
     delta = timedelta(seconds=abs(rounded))
     days, rest = delta.days, delta.seconds
     hours, rest = divmod(rest, 3600)

@@ -56,8 +56,6 @@ def sla_counts() -> dict:
     }
 
 
-
-
 # Written out, as in the condition of the partial index report_history_acknowledged: SQLite uses a partial index
 # only when the query repeats its condition literally, and a bound parameter never does.
 BEING_WORKED = RawSQL(f"{HistoricalTicket._meta.db_table}.status = 'in_progress'", (), output_field=BooleanField())
@@ -97,4 +95,3 @@ def acknowledgements(f: ReportFilter, *, both: bool = False) -> QuerySet:
         .values("id", "assigned_at", "period", "tier_id", "owner", "seconds")
         .distinct()
     )
-

@@ -5,8 +5,17 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from escalations.models import BounceRefusal, OwnershipTransfer, SlaEvent, Ticket
 from escalations.services.clock import CLOCK_USERNAME
 from reporting.filters import ReportFilter
-from reporting.selectors.common import BREACHED, DOWN, FR_BREACHED, FR_MET, RES_BREACHED, RES_MET, UPWARD
-from reporting.selectors.common import HistoricalTicket, moved
+from reporting.selectors.common import (
+    BREACHED,
+    DOWN,
+    FR_BREACHED,
+    FR_MET,
+    RES_BREACHED,
+    RES_MET,
+    UPWARD,
+    HistoricalTicket,
+    moved,
+)
 from reporting.selectors.escalations import handoff_count
 from reporting.selectors.quality import breached_before_escalating, undone_soon
 from reporting.selectors.sla import CALENDAR

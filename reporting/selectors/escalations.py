@@ -1,6 +1,6 @@
 """How tickets move between tiers: rates by tier, category and agent, time to escalate, handoffs, kinds, bounces."""
 
-from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from escalations.models import BounceRefusal, Escalation, OwnershipTransfer, Tier
@@ -30,8 +30,10 @@ def rate_by_tier(f: ReportFilter) -> list[dict]:
     )
     sql, params = visits.query.sql_with_params()
     handled = dict(grouped_counts(sql, params, group_by=["tier_id"]))
-    escalated = moves.filter(UPWARD).values("from_tier").annotate(
-        escalations=Count("pk"), tickets=Count("ticket", distinct=True)
+    escalated = (
+        moves.filter(UPWARD)
+        .values("from_tier")
+        .annotate(escalations=Count("pk"), tickets=Count("ticket", distinct=True))
     )
     out = {row["from_tier"]: row for row in escalated}
     return [
@@ -64,10 +66,15 @@ def rate_by_agent(f: ReportFilter) -> list[dict]:
         .annotate(escalations=Count("pk"), tickets=Count("ticket", distinct=True))
     )
     rows = {
-        pk: {"person": pk, "name": row["primary_owner__username"], "handled": row["tickets"], "escalations": 0,
-             "escalated": 0}
+        pk: {
+            "person": pk,
+            "name": row["primary_owner__username"],
+            "handled": row["tickets"],
+            "escalations": 0,
+            "escalated": 0,
+        }
         for pk, row in handled.items()
-    }  # fmt: skip
+    }
     for row in made:
         rows.setdefault(row["by"], {"person": row["by"], "name": row["by__username"], "handled": 0})
         rows[row["by"]] |= {"escalations": row["escalations"], "escalated": row["tickets"]}

@@ -32,12 +32,16 @@ def overview_figures(f: ReportFilter) -> dict[str, dict]:
     )
     figures = _by_period(tickets)
     parts = [
-        ({"resolved": "count", "resolution_median": "median", "resolution_p90": "p90"},
-         percentile_rows(resolved.values("period", "seconds"), value="seconds", group_by=["period"])),
-        ({"acknowledged": "count", "ack_median": "median", "ack_p90": "p90"},
-         percentile_rows(acknowledgements(f, both=True), value="seconds", group_by=["period"])),
+        (
+            {"resolved": "count", "resolution_median": "median", "resolution_p90": "p90"},
+            percentile_rows(resolved.values("period", "seconds"), value="seconds", group_by=["period"]),
+        ),
+        (
+            {"acknowledged": "count", "ack_median": "median", "ack_p90": "p90"},
+            percentile_rows(acknowledgements(f, both=True), value="seconds", group_by=["period"]),
+        ),
         ({"failovers": "failovers"}, failovers),
-    ]  # fmt: skip
+    ]
     for names, rows in parts:
         for period, row in _by_period(rows).items():
             figures[period] |= {name: row.get(column) for name, column in names.items()}

@@ -1,10 +1,9 @@
 """SLA compliance by dimension, the breaches with how late, acknowledgement times and who misses them."""
 
-from django.db.models import Case, Count, F, Q, Value, When
-from django.db.models.functions import Coalesce, Now
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Coalesce, Now
 
 from escalations.models import OwnershipTransfer, Tier
 from escalations.services.clock import CLOCK_USERNAME

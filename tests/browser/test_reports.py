@@ -17,7 +17,11 @@ DRAWN = """canvas => {
 }"""
 
 
-def test_a_manager_changes_the_period_sees_the_trend_drawn_and_drills_down_to_a_ticket(page, live_server, demo_desk):  # noqa: F811
+def test_a_manager_changes_the_period_sees_the_trend_drawn_and_drills_down_to_a_ticket(
+    page,
+    live_server,
+    demo_desk,  # noqa: F811
+):
     _sign_in(page, live_server, "manager")
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
@@ -26,7 +30,10 @@ def test_a_manager_changes_the_period_sees_the_trend_drawn_and_drills_down_to_a_
     expect(page).to_have_url(re.compile(r"period=7d"))
     canvas = page.locator('canvas[data-chart="chart-trend"]')
     expect(canvas).to_be_visible()
-    page.wait_for_function(DRAWN.replace("canvas =>", "() => (canvas =>") + ")(document.querySelector('canvas[data-chart=\"chart-trend\"]'))")
+    page.wait_for_function(
+        DRAWN.replace("canvas =>", "() => (canvas =>")
+        + ")(document.querySelector('canvas[data-chart=\"chart-trend\"]'))"
+    )
     assert canvas.evaluate(DRAWN)
     headline = page.get_by_test_id("table-headline")
     headline.get_by_role("row").filter(has_text="Opened").get_by_role("link").first.click()

@@ -45,7 +45,11 @@ def test_percentiles_of_an_even_count_interpolate_between_the_middle_two(story):
     for minutes in (10, 20, 30, 70):
         story.acknowledged(minutes)
     [row] = percentile_rows(acknowledgements(period()), value="seconds")
-    assert (row["count"], row["median"], row["p90"]) == (4, pytest.approx(1500), pytest.approx((30 + 0.7 * 40) * 60))  # rank 3.7
+    assert (row["count"], row["median"], row["p90"]) == (
+        4,
+        pytest.approx(1500),
+        pytest.approx((30 + 0.7 * 40) * 60),
+    )  # rank 3.7
 
 
 def test_opened_resolved_and_time_to_resolution_per_period(story):
@@ -161,7 +165,9 @@ def test_accounts_with_repeat_escalations_sorted_by_risk(story, desk):
 def test_compliance_by_severity_and_account_tier(story, desk):
     story.acknowledged(5, severity=desk.p2, owner=desk.l2_agent)
     story.acknowledged(5 * 60)
-    by_severity = {row["severity__code"]: (row["fr_met"], row["fr_breached"]) for row in sla.compliance_by(period(), "severity")}
+    by_severity = {
+        row["severity__code"]: (row["fr_met"], row["fr_breached"]) for row in sla.compliance_by(period(), "severity")
+    }
     assert by_severity == {"P2": (1, 0), "P3": (0, 1)}
     [row] = sla.compliance_by(period(), "account_tier")
     assert (row["account__tier"], row["fr_met"], row["fr_breached"]) == ("enterprise", 1, 1)
@@ -174,6 +180,9 @@ def test_several_groupings_at_once_match_one_grouping_at_a_time(story, desk):
     rows = acknowledgements(period())
     together = percentiles_by(rows, value="seconds", columns=["tier_id", "owner"])
     for column in ("tier_id", "owner"):
-        alone = {row[column]: (row["count"], row["median"], row["p90"]) for row in percentile_rows(rows, value="seconds", group_by=[column])}
+        alone = {
+            row[column]: (row["count"], row["median"], row["p90"])
+            for row in percentile_rows(rows, value="seconds", group_by=[column])
+        }
         assert {row["key"]: (row["count"], row["median"], row["p90"]) for row in together[column]} == alone
     assert {row["key"]: row["count"] for row in together["owner"]} == {desk.l1_agent.pk: 2, desk.l2_agent.pk: 1}

@@ -102,7 +102,9 @@ def test_someone_outside_the_support_team_gets_no_reports(client, desk):
 
 def test_a_custom_period_backwards_is_refused_with_a_message_and_the_default_shown(client, desk):
     client.force_login(desk.manager)
-    response = client.get(reverse("reporting:overview"), {"period": "custom", "start": "2026-11-05", "end": "2026-11-01"})
+    response = client.get(
+        reverse("reporting:overview"), {"period": "custom", "start": "2026-11-05", "end": "2026-11-01"}
+    )
     assert response.status_code == 200
     assert "The end date is before the start date." in response.content.decode()
 

@@ -19,8 +19,10 @@ def test_this_month_is_compared_with_the_whole_month_before():
 
 def test_last_month_is_a_whole_month_beside_the_one_before():
     assert period_bounds("last_month", now=NOW) == (
-        datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)
-    )  # fmt: skip
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+        datetime(2026, 10, 1, tzinfo=UTC),
+    )
 
 
 def test_custom_dates_include_the_end_day_and_the_previous_period_is_as_long():

@@ -25,7 +25,10 @@ def _post(client, user, escalation, **data):
     client.force_login(user)
     fields = {"cause": "defect", "lower_tier_could_solve": "no", "follow_up": ""} | data
     with at(3 * 24 * 60):
-        return client.post(reverse("reporting:review_create", args=[escalation.pk]) + "?period=custom&start=2026-11-01&end=2026-11-04", fields)
+        return client.post(
+            reverse("reporting:review_create", args=[escalation.pk]) + "?period=custom&start=2026-11-01&end=2026-11-04",
+            fields,
+        )
 
 
 def test_an_l3_escalation_waits_in_the_review_queue(client, desk, to_l3):
