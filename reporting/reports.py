@@ -433,62 +433,37 @@ def account_tables(f: ReportFilter, link: Links, *, at_least: int) -> list[Table
 # --- escalation quality ------------------------------------------------------------------------------------------
 
 
+def _failure_table(link: Links, key: str, title: str, columns: list[str], rows: list[dict], **how) -> Table:
+    """A failure mode per tier or agent: the label, all of them, the failing ones (linked), the rate."""
+    total, part, definition = how["total"], how["part"], how["definition"]
+    table = Table(key, title, columns, DEFINITIONS[definition], chart=Chart("bar", (3,)) if how["chart"] else None)
+    for row in rows:
+        table.add(
+            Cell(how["label"](row)),
+            count(row[total]),
+            count(row[part], link(how["metric"], **how["dims"](row))),
+            percent(row[part], row[total]),
+        )
+    return table
+
+
 def quality_tables(f: ReportFilter, link: Links) -> list[Table]:
-    over_tier = Table(
-        "over-tier",
-        "Over-escalation by tier",
-        ["Tier left", "Escalations", "Undone soon", "Over-escalation rate"],
-        DEFINITIONS["Over-escalation"],
-        chart=Chart("bar", (3,)),
-    )
-    for row in quality.over_escalation(f, "tier"):
-        over_tier.add(
-            Cell(f"L{row['from_tier__level']} · {row['from_tier__name']}"),
-            count(row["escalations"]),
-            count(row["over"], link("over_escalated")),
-            percent(row["over"], row["escalations"]),
-        )
-    over_agent = Table(
-        "over-agent",
-        "Over-escalation by agent",
-        ["Agent", "Escalations", "Undone soon", "Over-escalation rate"],
-        DEFINITIONS["Over-escalation"],
-    )
-    for row in quality.over_escalation(f, "agent"):
-        over_agent.add(
-            Cell(row["by__username"]),
-            count(row["escalations"], link("escalated", escalated_by=row["by"])),
-            count(row["over"], link("over_escalated", escalated_by=row["by"])),
-            percent(row["over"], row["escalations"]),
-        )
-    under_tier = Table(
-        "under-tier",
-        "Under-escalation by tier",
-        ["Tier left", "Escalated tickets", "Breached before escalating", "Under-escalation rate"],
-        DEFINITIONS["Under-escalation"],
-        chart=Chart("bar", (3,)),
-    )
-    for row in quality.under_escalation(f, "tier"):
-        under_tier.add(
-            Cell(f"L{row['from_tier__level']}"),
-            count(row["escalated"]),
-            count(row["late"], link("under_escalated")),
-            percent(row["late"], row["escalated"]),
-        )
-    under_agent = Table(
-        "under-agent",
-        "Under-escalation by agent",
-        ["Agent", "Escalated tickets", "Breached before escalating", "Under-escalation rate"],
-        DEFINITIONS["Under-escalation"],
-    )
-    for row in quality.under_escalation(f, "agent"):
-        under_agent.add(
-            Cell(row["by__username"]),
-            count(row["escalated"]),
-            count(row["late"], link("under_escalated", escalated_by=row["by"])),
-            percent(row["late"], row["escalated"]),
-        )
-    return [over_tier, over_agent, under_tier, under_agent]
+    tier = {"label": lambda row: f"L{row['from_tier__level']}", "dims": lambda row: {"left_tier": row["from_tier"]}}
+    agent = {"label": lambda row: row["by__username"], "dims": lambda row: {"escalated_by": row["by"]}}
+    over = {"total": "escalations", "part": "over", "metric": "over_escalated", "definition": "Over-escalation"}
+    under = {"total": "escalated", "part": "late", "metric": "under_escalated", "definition": "Under-escalation"}
+    over_columns = ["Escalations", "Undone soon", "Over-escalation rate"]
+    under_columns = ["Escalated tickets", "Breached before escalating", "Under-escalation rate"]
+    return [
+        _failure_table(link, "over-tier", "Over-escalation by tier", ["Tier left", *over_columns],
+                       quality.over_escalation(f, "tier"), chart=True, **over, **tier),
+        _failure_table(link, "over-agent", "Over-escalation by agent", ["Agent", *over_columns],
+                       quality.over_escalation(f, "agent"), chart=False, **over, **agent),
+        _failure_table(link, "under-tier", "Under-escalation by tier", ["Tier left", *under_columns],
+                       quality.under_escalation(f, "tier"), chart=True, **under, **tier),
+        _failure_table(link, "under-agent", "Under-escalation by agent", ["Agent", *under_columns],
+                       quality.under_escalation(f, "agent"), chart=False, **under, **agent),
+    ]  # fmt: skip
 
 
 # --- review queues -----------------------------------------------------------------------------------------------

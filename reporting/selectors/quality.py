@@ -33,7 +33,7 @@ def undone_soon() -> Q:
     return Q(Exists(deescalated)) | resolved_there
 
 
-OVER_GROUPS = {"tier": ("from_tier__level", "from_tier__name"), "agent": ("by", "by__username")}
+OVER_GROUPS = {"tier": ("from_tier__level", "from_tier"), "agent": ("by", "by__username")}
 
 
 def over_escalation(f: ReportFilter, by: str) -> list[dict]:
@@ -48,7 +48,7 @@ def over_escalation(f: ReportFilter, by: str) -> list[dict]:
     )
 
 
-UNDER_GROUPS = {"tier": ("from_tier__level",), "agent": ("by", "by__username")}
+UNDER_GROUPS = {"tier": ("from_tier__level", "from_tier"), "agent": ("by", "by__username")}
 # When the ticket first breached an SLA (first response or resolution), if it did.
 FIRST_BREACH = Least(
     Coalesce("ticket__first_response_breached_at", "ticket__breached_at"),

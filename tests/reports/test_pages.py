@@ -180,3 +180,16 @@ def test_the_tickets_behind_a_figure_keep_the_figure_when_the_filters_change(cli
     assert '<input type="hidden" name="metric" value="escalated">' in html
     assert f'<input type="hidden" name="left_tier" value="{desk.l1.pk}">' in html
     assert 'name="severity"' in html
+
+
+def test_an_over_escalation_figure_links_to_the_ticket_sent_back(client, desk, story):
+    undone = story.escalated(story.acknowledged(5), 30)
+    story.acknowledge(undone, 35, desk.l2_agent)
+    with at(60):
+        desk.deescalate(undone.__class__.objects.get(pk=undone.pk), desk.l2_agent, desk.l1)
+    story.escalated(story.acknowledged(5), 30)
+    [row] = _tables(_get(client, "quality", desk.manager))["over-tier"].rows
+    assert [cell.text for cell in row] == ["L1", "2", "1", "50.0%"]
+    with at(3 * 24 * 60):
+        response = client.get(row[2].link)
+    assert [ticket.pk for ticket in response.context["tickets"]] == [undone.pk]
