@@ -131,6 +131,9 @@ class ReportFilterForm(forms.Form):
     )
 
     def __init__(self, data, *, user, **kwargs):
+        if data is not None and not data.get("period"):
+            data = data.copy()
+            data["period"] = DEFAULT_PERIOD  # so the bar shows the period the figures are for
         super().__init__(data, **kwargs)
         self.user, self.is_manager = user, roles.is_manager(user)
         teams = Group.objects.filter(tiers__isnull=False)

@@ -109,6 +109,13 @@ def test_a_custom_period_backwards_is_refused_with_a_message_and_the_default_sho
     assert "The end date is before the start date." in response.content.decode()
 
 
+def test_the_filter_bar_shows_the_default_period_the_figures_are_for(client, desk):
+    client.force_login(desk.manager)
+    page = client.get(reverse("reporting:overview")).content.decode()
+    assert '<option value="30d" selected>Last 30 days</option>' in page
+    assert '<option value="7d">Last 7 days</option>' in page
+
+
 def _more_tickets(story, desk, count: int) -> None:
     for index in range(count):
         ticket = story.acknowledged(5 + index)
