@@ -1,11 +1,15 @@
 """Templates are read in the admin, never edited there: edits go through the editor and four-eyes approval."""
 
-from django.contrib import admin
+import secrets
+
+from django import forms
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from escalations import roles
 from escalations.admin import RecordAdmin
-from templates_app.models import Template, TemplateRun, TemplateVersion
+from templates_app import services
+from templates_app.models import DelayedTrigger, InboundSource, Template, TemplateRun, TemplateVersion, ValidationWindow
 
 
 class AdminsRead(RecordAdmin):
@@ -33,3 +37,60 @@ class TemplateVersionAdmin(AdminsRead, SimpleHistoryAdmin):
 class TemplateRunAdmin(AdminsRead):
     list_display = ["version", "ticket", "event", "result", "actions", "started_at"]
     list_filter = ["result", "event"]
+
+
+@admin.register(DelayedTrigger)
+class DelayedTriggerAdmin(AdminsRead):
+    list_display = ["version", "ticket", "event", "due_at", "state", "outcome"]
+    list_filter = ["state", "event"]
+    list_select_related = ["version__template", "ticket"]
+
+
+@admin.register(ValidationWindow)
+class ValidationWindowAdmin(AdminsRead):
+    list_display = ["run", "ticket", "due_at", "owner", "state", "outcome"]
+    list_filter = ["state"]
+    list_select_related = ["run__version__template", "run__ticket", "ticket", "owner"]
+
+
+class InboundSourceForm(forms.ModelForm):
+    new_token = forms.CharField(
+        required=False,
+        min_length=32,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="At least 32 characters. Leave empty to keep the token (a new source gets a random one, shown once). "
+        "Only its hash is stored.",
+    )
+
+    class Meta:
+        model = InboundSource
+        fields = ["name", "slug", "is_active"]
+
+
+@admin.register(InboundSource)
+class InboundSourceAdmin(admin.ModelAdmin):
+    """Admins configure which outside systems may post inbound events, and their tokens."""
+
+    form = InboundSourceForm
+    list_display = ["name", "slug", "is_active", "user", "created_at"]
+
+    def has_module_permission(self, request) -> bool:
+        return roles.is_admin(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return roles.is_admin(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # its events keep pointing at it: deactivate it instead
+
+    def save_model(self, request, obj, form, change) -> None:
+        token = form.cleaned_data["new_token"] or ("" if change else secrets.token_urlsafe(32))
+        services.inbound_source_save(source=obj, by=request.user, token=token)
+        if token and not form.cleaned_data["new_token"]:
+            messages.warning(request, f"The token of {obj.name}, shown this once: {token}")

@@ -3,14 +3,17 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from escalations import roles
 from templates_app.conditions import clean_conditions, clean_rules
 from templates_app.models import Template, TemplateVersion
 from templates_app.models.governance import CONTENT_FIELDS, Event
 from templates_app.steps import clean_steps
 
 MINUTE_FIELDS = ("ack_timeout_minutes", "validation_window_minutes", "qa_ack_within_minutes")
+MAX_DELAY_MINUTES = 7 * 24 * 60
 FLAGS = ("qa_notifications_delivered", "qa_verification_signed")
 TEXT_LISTS = ("exception_triage_steps", "exception_evidence")
+PEOPLE = ("exception_remediation_owner", "validation_owner")
 
 
 def _minutes(value, name: str) -> int | None:
@@ -25,6 +28,27 @@ def _text_list(value, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValidationError(f"{name.replace('_', ' ').capitalize()} is a list of lines.")
     return [item.strip() for item in value if item.strip()]
+
+
+def _delay(value) -> int | None:
+    minutes = _minutes(value, "delay_minutes")
+    if minutes and minutes > MAX_DELAY_MINUTES:
+        raise ValidationError(f"Wait at most {MAX_DELAY_MINUTES} minutes (7 days) after the event.")
+    return minutes
+
+
+def _validation_owner(data: dict, steps: list[dict]):
+    """A validation window is for the checklist the steps leave: without a human step there is nothing to sign."""
+    owner = data.get("validation_owner")
+    if isinstance(owner, str):
+        raise ValidationError(f"Validation window: nobody is called “{owner}”.")
+    if owner is not None and (not owner.is_active or not owner.has_perm(roles.WORK_TICKETS)):
+        raise ValidationError(f"Validation window: {owner.get_username()} does not work tickets.")
+    if data.get("validation_window_minutes") and not any(step["kind"] == "human" for step in steps):
+        raise ValidationError("A validation window needs a human step (checklist item) to be signed within it.")
+    if owner is not None and not data.get("validation_window_minutes"):
+        raise ValidationError("Validation window: name its owner only with a window.")
+    return owner
 
 
 def _exception(data: dict, template: Template | None) -> dict:
@@ -43,7 +67,7 @@ def _exception(data: dict, template: Template | None) -> dict:
     if kind == TemplateVersion.ExceptionType.UNKNOWN:
         if not cleaned["exception_triage_steps"]:
             raise ValidationError("Type B exception: list the human triage steps.")
-        if owner is None or not owner.is_active:
+        if not isinstance(owner, get_user_model()) or not owner.is_active:
             raise ValidationError("Type B exception: name the post-mortem's remediation owner.")
         cleaned["exception_remediation_owner"] = owner
     return cleaned
@@ -57,6 +81,7 @@ def clean_content(data: dict, *, template: Template | None = None) -> dict:
         ("conditions", lambda: clean_conditions(data.get("conditions"))),
         ("steps", lambda: clean_steps(data.get("steps", []))),
         ("qa_expected_state", lambda: clean_rules(data.get("qa_expected_state", []), "Expected state")),
+        ("delay_minutes", lambda: _delay(data.get("delay_minutes"))),
     ] + [(name, lambda name=name: _minutes(data.get(name), name)) for name in MINUTE_FIELDS]
     for name, check in checks:
         try:
@@ -71,6 +96,7 @@ def clean_content(data: dict, *, template: Template | None = None) -> dict:
         raise ValidationError(errors)
     if not cleaned["steps"]:
         raise ValidationError("A version needs at least one step.")
+    cleaned["validation_owner"] = _validation_owner(data, cleaned["steps"])
     return cleaned | {name: bool(data.get(name)) for name in FLAGS}
 
 
@@ -89,16 +115,18 @@ def portable(version: TemplateVersion) -> dict:
     """The content with names instead of ids, for YAML."""
     content = version.content()
     content["exception_runbook"] = version.exception_runbook.name if version.exception_runbook else None
-    owner = version.exception_remediation_owner
-    content["exception_remediation_owner"] = owner.get_username() if owner else None
+    for name in PEOPLE:
+        person = getattr(version, name)
+        content[name] = person.get_username() if person else None
     return content
 
 
 def from_portable(data: dict) -> dict:
-    """Names back to objects; unknown names are left for clean_content to refuse."""
+    """Names back to objects; unknown names stay names, for clean_content to refuse."""
     data = dict(data)
     if name := data.get("exception_runbook"):
         data["exception_runbook"] = Template.objects.filter(name=name).first()
-    if username := data.get("exception_remediation_owner"):
-        data["exception_remediation_owner"] = get_user_model().objects.filter(username=username).first()
+    for name in PEOPLE:
+        if username := data.get(name):
+            data[name] = get_user_model().objects.filter(username=username).first() or username
     return data

@@ -19,13 +19,19 @@ class VersionDiff:
         return not (self.fields or self.steps_removed or self.steps_added)
 
 
+def _username(person) -> str:
+    return person.get_username() if person else "—"
+
+
 def _shown(version: TemplateVersion) -> dict[str, str]:
     """Each setting the way the version page shows it."""
     return {
         "Trigger event": version.get_event_display(),
+        "Wait after the event (min)": str(version.delay_minutes or "—"),
         "Conditions": describe_conditions(version.conditions),
         "Acknowledgement timeout (min)": str(version.ack_timeout_minutes or "—"),
         "Validation window (min)": str(version.validation_window_minutes or "—"),
+        "Validation owner": _username(version.validation_owner),
         "QA: acknowledged within (min)": str(version.qa_ack_within_minutes or "—"),
         "QA: expected state": "; ".join(map(describe_rule, version.qa_expected_state)) or "—",
         "QA: notifications delivered": "yes" if version.qa_notifications_delivered else "no",
@@ -34,9 +40,7 @@ def _shown(version: TemplateVersion) -> dict[str, str]:
         "Exception runbook": str(version.exception_runbook or "—"),
         "Triage steps": "; ".join(version.exception_triage_steps) or "—",
         "Post-mortem evidence": "; ".join(version.exception_evidence) or "—",
-        "Remediation owner": version.exception_remediation_owner.get_username()
-        if version.exception_remediation_owner
-        else "—",
+        "Remediation owner": _username(version.exception_remediation_owner),
     }
 
 

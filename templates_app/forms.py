@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from escalations.models import Severity, Ticket
 from templates_app.conditions import FIELDS, MATCHES, OPERATORS
+from templates_app.content import MAX_DELAY_MINUTES
 from templates_app.models import Template, TemplateVersion
 from templates_app.models.governance import Event
 from templates_app.steps import AUDIENCES, ROLES, STEP_KINDS, TARGETS
@@ -18,6 +19,7 @@ BLANK = [("", "—")]
 MATCH_CHOICES = list(MATCHES.items())
 FIELD_CHOICES = BLANK + [(name, field.label) for name, field in FIELDS.items()]
 OPERATOR_CHOICES = [(name, operator.label) for name, operator in OPERATORS.items()]
+PEOPLE = get_user_model().objects.filter(is_active=True).order_by("username")
 STEP_PARAMS = tuple(dict.fromkeys(param for kind in STEP_KINDS.values() for param in kind.params))
 
 
@@ -32,6 +34,14 @@ class TemplateCreateForm(forms.Form):
 
 class SettingsForm(forms.Form):
     event = forms.ChoiceField(label="Trigger event", choices=Event.choices)
+    delay_minutes = forms.IntegerField(
+        label="Wait after the event (minutes)",
+        min_value=1,
+        max_value=MAX_DELAY_MINUTES,
+        required=False,
+        help_text="Run this long after the event, and only if the conditions still hold then "
+        "(e.g. SLA breached for 30 minutes). Empty: run at once.",
+    )
     match = forms.ChoiceField(label="Groups combine with", choices=MATCH_CHOICES)
     ack_timeout_minutes = forms.IntegerField(
         label="Acknowledgement timeout (minutes)",
@@ -43,7 +53,13 @@ class SettingsForm(forms.Form):
         label="Validation window (minutes)",
         min_value=1,
         required=False,
-        help_text="Checklist items are due within this; when it passes, the clock escalates one tier.",
+        help_text="The checklist is to be signed within this; when it passes unsigned, the ticket goes to the "
+        "validation owner (none: up one tier).",
+    )
+    validation_owner = forms.ModelChoiceField(
+        label="Validation owner (e.g. the analytics manager)",
+        queryset=PEOPLE,
+        required=False,
     )
     qa_ack_within_minutes = forms.IntegerField(label="QA: acknowledged within (minutes)", min_value=1, required=False)
     qa_notifications_delivered = forms.BooleanField(label="QA: every notification delivered", required=False)
@@ -65,9 +81,7 @@ class SettingsForm(forms.Form):
         required=False,
     )
     exception_remediation_owner = forms.ModelChoiceField(
-        label="Type B: remediation owner",
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        required=False,
+        label="Type B: remediation owner", queryset=PEOPLE, required=False
     )
     change_summary = forms.CharField(label="What changed in this version", max_length=300, required=False)
 

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from escalations.models import EscalationCriterion, Severity, Ticket, Tier
 from escalations.selectors.entries import TimelineEntry
-from templates_app.models import ChecklistItem, Template, TemplateRun, TemplateVersion
+from escalations.selectors.timeline import ticket_records
+from templates_app.models import ChecklistItem, DelayedTrigger, Template, TemplateRun, TemplateVersion
 from templates_app.qa import runs_with_checks, ticket_runs
 
 Status = TemplateVersion.Status
@@ -40,7 +41,13 @@ def template_list() -> QuerySet[Template]:
 def version_detail(pk: int) -> TemplateVersion | None:
     return (
         TemplateVersion.objects.select_related(
-            "template", "author", "submitted_by", "reviewed_by", "exception_runbook", "exception_remediation_owner"
+            "template",
+            "author",
+            "submitted_by",
+            "reviewed_by",
+            "exception_runbook",
+            "exception_remediation_owner",
+            "validation_owner",
         )
         .filter(pk=pk)
         .first()
@@ -67,15 +74,20 @@ def _page_runs(ticket: Ticket) -> list[TemplateRun]:
 
 
 def ticket_panel(ticket: Ticket) -> dict:
-    """What the templates left on a ticket: runs with their QA checks, the checklist, the records.
+    """What the templates left on a ticket: runs with their QA checks, the checklist, the records, and the
+    delayed triggers still waiting.
 
-    Checklist items and records are left by runs, so a ticket no template ran on costs the one query for its runs.
+    Checklist items and records are left by runs, so a ticket no template ran on costs two queries: its runs and
+    its waiting triggers.
     """
-    runs = runs_with_checks(ticket, _page_runs(ticket))
+    runs = runs_with_checks(ticket, _page_runs(ticket), ticket_records(ticket))
     records = ticket.template_records.select_related("linked_ticket", "owner").prefetch_related("participants")
+    waiting = ticket.delayed_triggers.filter(state=DelayedTrigger.State.PENDING).select_related("version__template")
     return {
+        "waiting": list(waiting),
         "runs": runs,
         "checklist": [item for run, _checks in runs for item in run.checklist.all()],
+        "windows": [window for run, _checks in runs if (window := getattr(run, "validation_window", None))],
         "records": list(records) if runs else [],
     }
 

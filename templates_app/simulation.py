@@ -9,7 +9,7 @@ owners are resolved on today's teams, which is what a run now would use.
 import bisect
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -40,6 +40,7 @@ SLA_EVENTS = {
     Event.SLA_BREACHED: [SlaEvent.Kind.FIRST_RESPONSE_BREACH, SlaEvent.Kind.RESOLUTION_BREACH],
     Event.ACK_TIMEOUT: [SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT],
 }
+OPEN = set(Ticket.OPEN_STATUSES)
 # The clock saves the ticket just after it records the event: the state a live run sees is that save's.
 CLOCK_SAVE_SLACK = timedelta(seconds=1)
 
@@ -128,14 +129,23 @@ def _ticket_events(version: TemplateVersion, since: datetime, until: datetime):
         ]
     else:
         return  # exception runbooks run when another template fails, never on a stored event
+    states = _states_at([(ticket_id, at) for ticket_id, at, *_ in occurrences], until)
+    for state, (_ticket_id, at, key, inbound) in zip(states, occurrences, strict=True):
+        if state is not None:
+            yield state, at, key, inbound
+
+
+def _states_at(moments: list[tuple[int, datetime]], until: datetime) -> list[dict | None]:
+    """Each (ticket, moment)'s history row then (None before the ticket existed), in one query."""
     rows = defaultdict(list)
-    for row in _history(id__in={ticket_id for ticket_id, *_ in occurrences}, history_date__lte=until).iterator(2000):
+    for row in _history(id__in={ticket_id for ticket_id, _at in moments}, history_date__lte=until).iterator(2000):
         rows[row["id"]].append(row)
-    for ticket_id, at, key, inbound in occurrences:
+    found = []
+    for ticket_id, at in moments:
         states = rows[ticket_id]
         index = bisect.bisect_right([state["history_date"] for state in states], at) - 1
-        if index >= 0:
-            yield states[index], at, key, inbound
+        found.append(states[index] if index >= 0 else None)
+    return found
 
 
 def _plan(version: TemplateVersion) -> tuple[list[str], list[str]]:
@@ -155,9 +165,31 @@ def replay(version: TemplateVersion, *, since: datetime, until: datetime) -> Rep
         if (row["id"], key) in seen or not conditions_hold(version.conditions, lookups.of(row, at, inbound)):
             continue
         seen.add((row["id"], key))
-        matches.append(Match(row["id"], row["number"], at, key))
+        matches.append((Match(row["id"], row["number"], at, key), inbound))
+    if version.delay_minutes:
+        matches = _still_holding(version, matches, lookups, until)
     plan, owners = _plan(version)
-    return Replay(version, matches, events, plan, owners)
+    return Replay(version, [match for match, _inbound in matches], events, plan, owners)
+
+
+def _still_holding(version: TemplateVersion, matches: list, lookups: _Facts, until: datetime) -> list:
+    """A delayed version runs `delay_minutes` after the event, on an open ticket whose conditions still hold then.
+
+    The ticket's state at that moment is its history row then, as for the event itself; occurrences whose delay
+    has not passed by `until` have not run yet.
+    """
+    delay = timedelta(minutes=version.delay_minutes)
+    due = [(replace(match, at=match.at + delay), inbound) for match, inbound in matches if match.at + delay <= until]
+    states = _states_at([(match.ticket_id, match.at) for match, _inbound in due], until)
+    kept = []
+    for state, (match, inbound) in zip(states, due, strict=True):
+        if (
+            state
+            and state["status"] in OPEN
+            and conditions_hold(version.conditions, lookups.of(state, match.at, inbound))
+        ):
+            kept.append((match, inbound))
+    return kept
 
 
 def simulate(version: TemplateVersion, *, days: int, now: datetime | None = None) -> Simulation:

@@ -21,7 +21,7 @@ def _current(template: Template) -> TemplateVersion | None:
 
 def export_templates() -> str:
     templates = Template.objects.prefetch_related(
-        "versions__exception_runbook", "versions__exception_remediation_owner"
+        "versions__exception_runbook", "versions__exception_remediation_owner", "versions__validation_owner"
     ).order_by("pk")
     document = [
         {"name": template.name, "description": template.description, "version": portable(version)}

@@ -18,4 +18,5 @@ urlpatterns = [
     path("versions/<int:pk>/<str:action>/", views.version_action, name="action"),
     path("checklist/<int:pk>/sign/", views.checklist_sign, name="sign"),
     path("tickets/<int:number>/inbound/", views.inbound_event, name="inbound"),
+    path("inbound/<slug:slug>/", views.inbound_receive, name="inbound_receive"),
 ]

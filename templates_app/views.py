@@ -1,14 +1,16 @@
 """Template pages: agents read, managers edit, review and run the governance actions. Each write calls one service."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalations import roles
 from escalations.views.actions import get_ticket_for_user
-from templates_app import selectors, services, transfer
+from templates_app import inbound, selectors, services, transfer
 from templates_app.diff import version_diff
 from templates_app.forms import (
     Editor,
@@ -19,7 +21,7 @@ from templates_app.forms import (
     SignForm,
     TemplateCreateForm,
 )
-from templates_app.models import ChecklistItem, TemplateVersion
+from templates_app.models import ChecklistItem, InboundSource, TemplateVersion
 from templates_app.simulation import simulate
 from templates_app.steps import STEP_KINDS
 
@@ -230,6 +232,36 @@ def inbound_event(request, number: int):
     else:
         messages.success(request, f"Event “{form.cleaned_data['name']}” recorded on {ticket.reference}.")
     return redirect("escalations:ticket", number=number)
+
+
+def _source(request, slug: str) -> InboundSource | JsonResponse:
+    """The posting system, or the 401/403 answer: no token, or a token that is not this active source's."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        response = JsonResponse({"errors": ["Send the source's token: Authorization: Bearer <token>."]}, status=401)
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    source = InboundSource.objects.select_related("user").filter(slug=slug).first()
+    if source is None or not source.accepts(token.strip()):
+        return JsonResponse({"errors": ["This token is not valid for an active source of that name."]}, status=403)
+    return source
+
+
+@csrf_exempt  # other systems post here with a token, not a session: there is no cookie to forge
+@login_not_required
+@require_POST
+def inbound_receive(request, slug: str):
+    source = _source(request, slug)
+    if isinstance(source, JsonResponse):
+        return source
+    try:
+        event, created = services.inbound_event_receive(source=source, payload=inbound.parse(request.body))
+    except ValidationError as error:
+        return JsonResponse({"errors": error.messages}, status=400)
+    except PermissionDenied as error:
+        return JsonResponse({"errors": [str(error)]}, status=403)
+    answer = {"event": event.pk, "ticket": event.ticket.reference, "duplicate": not created}
+    return JsonResponse(answer, status=201 if created else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,7 +46,7 @@ def test_a_manager_sees_the_desk_with_pending_acknowledgements_and_marks_an_agen
 ):
     services.ticket_assign(ticket=desk.open_ticket(severity=desk.p2), by=desk.manager, owner=desk.l2_agent)
     client.force_login(desk.manager)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = client.get(URL)
     rows = {person.username: person for person in response.context["people"]}
     assert desk.outsider.username not in rows

@@ -15,7 +15,7 @@ def test_the_ticket_page_shows_the_timeline_and_only_allowed_actions(client, des
     ticket = desk.open_ticket()
     services.ticket_assign(ticket=ticket, by=desk.manager, owner=desk.l1_agent, reason="Alice knows SSO")
     client.force_login(desk.l1_agent)
-    with django_assert_max_num_queries(18):  # 17 + the runs of guided templates (none here)
+    with django_assert_max_num_queries(18):  # 16 + the runs and waiting triggers of guided templates (none here)
         response = client.get(reverse("escalations:ticket", args=[ticket.number]))
     assert [t.name for t in response.context["transitions"]] == ["acknowledge", "escalate", "transfer"]
     assert "Alice knows SSO" in response.content.decode()

@@ -486,7 +486,7 @@ def test_managers_see_failed_and_retrying_deliveries(client, desk, p0, hook, dja
     _failed(p0, None, channel=Channel.EMAIL, recipient=desk.l3_engineer, last_error="SMTPServerDisconnected")
     _failed(p0, endpoint, status=Status.PENDING, attempts=2, last_error="Timed out after 5 s")
     client.force_login(desk.manager)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(reverse("escalations:notifications_failed"))
     page = response.content.decode()
     assert len(response.context["failed"]) == 4 and len(response.context["retrying"]) == 1
@@ -558,7 +558,7 @@ def test_the_inbox_lists_in_app_notifications_and_marks_them_read(
     notifications.notify(ticket=None, subject="Desk news", body="y", recipients=[desk.l3_engineer])
     notifications.notify(ticket=p0, subject="For Maria", body="z", recipients=[desk.manager])
     client.force_login(desk.l3_engineer)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(reverse("escalations:notifications"))
     page = response.content.decode()
     assert [item.subject for item in response.context["notifications"]] == [

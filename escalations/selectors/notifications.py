@@ -72,14 +72,18 @@ def retrying_deliveries(limit: int = 200) -> list[Notification]:
     return _with_targets(waiting.order_by("next_attempt_at", "pk")[:limit])
 
 
-def notification_entries(ticket: Ticket, *, now=None) -> list[TimelineEntry]:
-    """The ticket's notifications for its timeline, in one query.
+def ticket_notifications(ticket: Ticket) -> list[Notification]:
+    return list(ticket.notifications.select_related("recipient", "webhook").order_by("created_at", "subject", "pk"))
+
+
+def notification_entries(ticket: Ticket, *, now=None, rows: list[Notification] | None = None) -> list[TimelineEntry]:
+    """The ticket's notifications for its timeline, in one query (none when the caller already read `rows`).
 
     Failed and late ones (delivered, or still undelivered, more than LATE_AFTER after they were written) get an entry
     each; the others are folded into one compact entry per message ("Notified: …" with every recipient and channel).
     """
     now = now or timezone.now()
-    rows = list(ticket.notifications.select_related("recipient", "webhook").order_by("created_at", "subject", "pk"))
+    rows = ticket_notifications(ticket) if rows is None else rows
     entries = []
     on_time = []
     for row in rows:

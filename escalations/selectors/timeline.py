@@ -1,5 +1,7 @@
 """A ticket's timeline: every recorded change, escalation, transfer, note and refusal, newest first."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -7,6 +9,7 @@ from django.utils import timezone
 from escalations.models import (
     BounceRefusal,
     Escalation,
+    Notification,
     OwnershipTransfer,
     Severity,
     SlaEvent,
@@ -15,7 +18,7 @@ from escalations.models import (
     Tier,
 )
 from escalations.selectors.entries import TimelineEntry
-from escalations.selectors.notifications import notification_entries
+from escalations.selectors.notifications import notification_entries, ticket_notifications
 
 # Timeline sources of other apps (a function of the ticket returning entries), added in their AppConfig.ready.
 EXTRA_SOURCES: list = []
@@ -29,10 +32,36 @@ def _name(user) -> str:
     return user.get_username() if user else "system"
 
 
+@dataclass(frozen=True)
+class TicketRecords:
+    """What the desk recorded on one ticket: its changes, the clock's actions and its notifications."""
+
+    history: list
+    sla_events: list[SlaEvent]
+    notifications: list[Notification]
+
+
+def load_ticket_records(ticket: Ticket) -> TicketRecords:
+    """Three queries, read fresh."""
+    return TicketRecords(
+        history=list(ticket.history.select_related("history_user").order_by("history_date", "history_id")),
+        sla_events=list(ticket.sla_events.all()),
+        notifications=ticket_notifications(ticket),
+    )
+
+
+def ticket_records(ticket: Ticket) -> TicketRecords:
+    """The records read once per ticket object, so the timeline and other apps' panels of one page share them."""
+    if not hasattr(ticket, "_page_records"):
+        ticket._page_records = load_ticket_records(ticket)
+    return ticket._page_records
+
+
 def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
     """A fixed number of queries whatever the number of events."""
+    records = ticket_records(ticket)
     entries = (
-        _change_entries(ticket)
+        _change_entries(records.history)
         + [
             _escalation_entry(e)
             for e in ticket.escalations.select_related("by", "from_tier", "to_tier", "new_owner").prefetch_related(
@@ -41,8 +70,8 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
         ]
         + [_transfer_entry(t) for t in ticket.transfers.select_related("by", "from_owner", "to_owner")]
         + [_note_entry(n) for n in ticket.notes.select_related("author")]
-        + [_sla_entry(event) for event in ticket.sla_events.all()]
-        + notification_entries(ticket)
+        + [_sla_entry(event) for event in records.sla_events]
+        + notification_entries(ticket, rows=records.notifications)
         + [
             _refusal_entry(r)
             for r in BounceRefusal.objects.filter(ticket=ticket).select_related("by", "from_tier", "to_tier")
@@ -106,8 +135,7 @@ def _refusal_entry(refusal: BounceRefusal) -> TimelineEntry:
     )
 
 
-def _change_entries(ticket: Ticket) -> list[TimelineEntry]:
-    records = list(ticket.history.select_related("history_user").order_by("history_date", "history_id"))
+def _change_entries(records: list) -> list[TimelineEntry]:
     display = _display(records)
     entries, previous = [], None
     for record in records:

@@ -1,4 +1,16 @@
+from templates_app.models.clock import DelayedTrigger, ValidationWindow
 from templates_app.models.governance import Template, TemplateVersion
+from templates_app.models.inbound import InboundSource
 from templates_app.models.runs import ChecklistItem, InboundEvent, TemplateRun, TicketRecord
 
-__all__ = ["ChecklistItem", "InboundEvent", "Template", "TemplateRun", "TemplateVersion", "TicketRecord"]
+__all__ = [
+    "ChecklistItem",
+    "DelayedTrigger",
+    "InboundEvent",
+    "InboundSource",
+    "Template",
+    "TemplateRun",
+    "TemplateVersion",
+    "TicketRecord",
+    "ValidationWindow",
+]

@@ -40,10 +40,12 @@ class Template(models.Model):
 # The fields that make up what a version does: its hash, its diff, its YAML and its copy all read these.
 CONTENT_FIELDS = [
     "event",
+    "delay_minutes",
     "conditions",
     "steps",
     "ack_timeout_minutes",
     "validation_window_minutes",
+    "validation_owner",
     "qa_ack_within_minutes",
     "qa_expected_state",
     "qa_notifications_delivered",
@@ -80,10 +82,21 @@ class TemplateVersion(ConcurrentTransitionMixin, models.Model):
     number = models.PositiveIntegerField()
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
     event = models.CharField(max_length=20, choices=Event.choices, default=Event.CREATED)
+    delay_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Run this long after the event, and only if the conditions still hold then."
+    )
     conditions = models.JSONField(default=dict, blank=True, help_text="AND/OR groups of field/operator/value rules.")
     steps = models.JSONField(default=list, blank=True, help_text="Ordered steps: kind and params.")
     ack_timeout_minutes = models.PositiveIntegerField(null=True, blank=True)
     validation_window_minutes = models.PositiveIntegerField(null=True, blank=True)
+    validation_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who the ticket goes to when the validation window passes unsigned; nobody: escalate one tier.",
+    )
     qa_ack_within_minutes = models.PositiveIntegerField(null=True, blank=True)
     qa_expected_state = models.JSONField(default=list, blank=True)
     qa_notifications_delivered = models.BooleanField(default=False)

@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from escalations.models import Ticket
 from templates_app.models.governance import Event, TemplateVersion
+from templates_app.models.inbound import InboundSource
 
 
 class InboundEvent(models.Model):
@@ -17,9 +19,20 @@ class InboundEvent(models.Model):
     source = models.CharField(max_length=100, blank=True, help_text="Where it came from, e.g. paid_campaign.")
     received_at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    origin = models.ForeignKey(
+        InboundSource, null=True, blank=True, on_delete=models.PROTECT, related_name="events", help_text="Posted by."
+    )
+    external_id = models.CharField(max_length=100, blank=True, help_text="The sending system's id of the event.")
 
     class Meta:
         ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "external_id"],
+                condition=Q(origin__isnull=False),
+                name="inbound_event_once_per_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket.reference}: {self.name}"

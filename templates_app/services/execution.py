@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from escalations import services as desk
-from escalations.models import Escalation, OwnershipTransfer, Severity, Ticket, TicketNote
+from escalations.models import Escalation, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
 from escalations.notifications import managers_of, notify
 from escalations.services.audit import require_unchanged, run_transition, save_with_audit
 from escalations.services.clock import clock_user
@@ -28,7 +28,14 @@ from escalations.signals import event_cause
 from templates_app import targets
 from templates_app.conditions import conditions_hold
 from templates_app.facts import ticket_facts
-from templates_app.models import ChecklistItem, TemplateRun, TemplateVersion, TicketRecord
+from templates_app.models import (
+    ChecklistItem,
+    DelayedTrigger,
+    TemplateRun,
+    TemplateVersion,
+    TicketRecord,
+    ValidationWindow,
+)
 from templates_app.models.governance import Event
 from templates_app.steps import ROLES, describe_step
 
@@ -58,7 +65,8 @@ class Step:
 
 def active_versions(event: str) -> list[TemplateVersion]:
     active = TemplateVersion.objects.filter(status=TemplateVersion.Status.ACTIVE, event=event)
-    return list(active.select_related("template", "exception_runbook", "exception_remediation_owner"))
+    related = ("template", "exception_runbook", "exception_remediation_owner", "validation_owner")
+    return list(active.select_related(*related))
 
 
 def run_event(*, ticket_id: int, event: str, key: str = "", cause: tuple = (), inbound: dict | None = None) -> list:
@@ -66,19 +74,40 @@ def run_event(*, ticket_id: int, event: str, key: str = "", cause: tuple = (), i
     versions = [version for version in active_versions(event) if version.template_id not in cause]
     if not versions:
         return []
-    ticket = (
-        Ticket.objects.select_related(
-            "account", "severity", "tier", "primary_owner", "backup_owner", "escalation_owner"
-        )
-        .filter(pk=ticket_id)
-        .first()
-    )
+    ticket = ticket_for_run(ticket_id)
     if ticket is None:
         return []
     facts = ticket_facts(ticket, at=timezone.now(), inbound=inbound)
     matched = [version for version in versions if conditions_hold(version.conditions, facts)]
-    runs = [run_version(version, ticket, event=event, key=key, cause=cause) for version in matched]
+    occurrence = {"event": event, "event_key": key[:64]}
+    for version in matched:
+        if version.delay_minutes:
+            due = timezone.now() + timedelta(minutes=version.delay_minutes)
+            _insert_once(
+                DelayedTrigger,
+                version=version,
+                ticket=ticket,
+                due_at=due,
+                inbound=inbound,
+                cause=list(cause),
+                **occurrence,
+            )
+    runs = [run_version(version, ticket, cause=cause, **occurrence) for version in matched if not version.delay_minutes]
     return [run for run in runs if run is not None]
+
+
+def ticket_for_run(ticket_id: int) -> Ticket | None:
+    related = ("account", "severity", "tier", "primary_owner", "backup_owner", "escalation_owner")
+    return Ticket.objects.select_related(*related).filter(pk=ticket_id).first()
+
+
+def _insert_once(model, **fields):
+    """The new row, or None when its unique constraint says this occurrence is already recorded."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(**fields)
+    except IntegrityError:
+        return None
 
 
 def on_ticket_event(sender, *, ticket_id: int, event: str, key: str = "", cause: tuple = (), **details) -> None:
@@ -86,15 +115,15 @@ def on_ticket_event(sender, *, ticket_id: int, event: str, key: str = "", cause:
     run_event(ticket_id=ticket_id, event=event, key=key, cause=cause, inbound=details.get("inbound"))
 
 
-def run_version(version: TemplateVersion, ticket: Ticket, *, event: str, key: str, cause: tuple) -> TemplateRun | None:
+def run_version(
+    version: TemplateVersion, ticket: Ticket, *, event: str, event_key: str, cause: tuple
+) -> TemplateRun | None:
     """Run the version's steps in order; None when this occurrence of the event already ran it."""
     token = event_cause.set((*cause, version.template_id))
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    run = TemplateRun.objects.create(version=version, ticket=ticket, event=event, event_key=key[:64])
-            except IntegrityError:
+            run = _insert_once(TemplateRun, version=version, ticket=ticket, event=event, event_key=event_key[:64])
+            if run is None:
                 return None
             _run_steps(run, ticket, clock_user(), cause)
             run.save()
@@ -190,19 +219,19 @@ def _escalate(step: Step) -> str:
         raise ValidationError(f"there is no active tier L{step.params['tier']}.")
     if to_tier.level <= ticket.tier.level:
         return f"already at {ticket.tier.label}"
+    return escalate_as_template(ticket, to_tier=to_tier, by=step.by, reason=step.reason)
+
+
+def escalate_as_template(ticket: Ticket, *, to_tier: Tier, by, reason: str) -> str:
+    """Up to `to_tier` through the desk's transition, recorded as an escalation of kind "template"."""
     from_tier = ticket.tier
 
     def record() -> Escalation:
         return Escalation.objects.create(
-            ticket=ticket,
-            from_tier=from_tier,
-            to_tier=to_tier,
-            kind=Escalation.Kind.TEMPLATE,
-            rationale=step.reason,
-            by=step.by,
+            ticket=ticket, from_tier=from_tier, to_tier=to_tier, kind=Escalation.Kind.TEMPLATE, rationale=reason, by=by
         )
 
-    run_transition(ticket, by=step.by, name="escalate", reason=step.reason, record=record, to_tier=to_tier)
+    run_transition(ticket, by=by, name="escalate", reason=reason, record=record, to_tier=to_tier)
     return f"{from_tier.label} → {to_tier.label}"
 
 
@@ -311,9 +340,10 @@ def _war_room(step: Step) -> str:
     return f"{params['link']} with {names or 'nobody yet'}"
 
 
-def _window(version: TemplateVersion):
-    minutes = version.validation_window_minutes
-    return timezone.now() + timedelta(minutes=minutes) if minutes else None
+def _window(run: TemplateRun):
+    """When the run's checklist is due: its validation window from the run's start."""
+    minutes = run.version.validation_window_minutes
+    return run.started_at + timedelta(minutes=minutes) if minutes else None
 
 
 def _human(step: Step) -> str:
@@ -322,7 +352,7 @@ def _human(step: Step) -> str:
         ticket=step.ticket,
         text=step.params["text"],
         guidance=step.params.get("guidance", ""),
-        due_at=_window(step.run.version),
+        due_at=_window(step.run),
     )
     return "waiting for an agent to sign"
 
@@ -341,24 +371,21 @@ EXECUTORS = {
 
 
 def _apply_ownership_rules(run: TemplateRun, ticket: Ticket, clock) -> None:
-    """The version's acknowledgement timeout and validation window become the ticket's deadlines.
-
-    The SLA clock enforces them: an acknowledgement not given in time fails over (backup, then escalation owner),
-    a validation window that passes escalates the ticket one tier.
+    """The version's acknowledgement timeout becomes the ticket's acknowledgement deadline, which the SLA clock
+    enforces (backup, then escalation owner); its validation window is a record of its own, which the templates'
+    clock enforces (templates_app.services.clock), so no recompute of the ticket's deadlines can move it.
     """
-    version, changes = run.version, []
+    version = run.version
     if version.ack_timeout_minutes and ticket.status == Ticket.Status.ASSIGNED and ticket.assigned_at:
         due = ticket.assigned_at + timedelta(minutes=version.ack_timeout_minutes)
         if ticket.acknowledgement_due is None or due < ticket.acknowledgement_due:
             ticket.acknowledgement_due = due
-            changes.append(f"acknowledge within {version.ack_timeout_minutes} min or fail over")
-    window = _window(version)
-    if window and ticket.is_open and (ticket.escalation_due is None or window < ticket.escalation_due):
-        ticket.escalation_due = window
-        changes.append(f"validate within {version.validation_window_minutes} min or escalate")
-    if changes:
-        require_unchanged(ticket)
-        save_with_audit(ticket, by=clock, reason=f"Template {version.label}: {'; '.join(changes)}")
+            require_unchanged(ticket)
+            reason = f"Template {version.label}: acknowledge within {version.ack_timeout_minutes} min or fail over"
+            save_with_audit(ticket, by=clock, reason=reason)
+    window = _window(run)
+    if window and ticket.is_open and run.checklist.exists():
+        ValidationWindow.objects.create(run=run, ticket=ticket, due_at=window, owner=version.validation_owner)
 
 
 def _take_exception_path(run: TemplateRun, ticket: Ticket, clock, cause: tuple) -> None:
@@ -369,7 +396,9 @@ def _take_exception_path(run: TemplateRun, ticket: Ticket, clock, cause: tuple) 
         if runbook is None:
             run.error += f" The runbook {version.exception_runbook.name} has no active version."
             return
-        run_version(runbook, ticket, event=Event.EXCEPTION, key=f"run-{run.pk}", cause=(*cause, version.template_id))
+        run_version(
+            runbook, ticket, event=Event.EXCEPTION, event_key=f"run-{run.pk}", cause=(*cause, version.template_id)
+        )
         run.error += f" Runbook {runbook.label} run."
     elif version.exception_type == TemplateVersion.ExceptionType.UNKNOWN:
         for text in version.exception_triage_steps:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from escalations import roles
 from escalations.models import Ticket
 from escalations.signals import send_ticket_event
-from templates_app.models import ChecklistItem, InboundEvent
+from templates_app.models import ChecklistItem, InboundEvent, ValidationWindow
 from templates_app.models.governance import Event
 
 
@@ -19,23 +19,29 @@ def checklist_item_sign(*, item: ChecklistItem, by, decision: str) -> ChecklistI
     if not decision:
         raise ValidationError("Write the decision you made: it is what the signature vouches for.")
     with transaction.atomic():
-        item = ChecklistItem.objects.select_for_update().select_related("ticket").get(pk=item.pk)
+        item = ChecklistItem.objects.select_for_update().select_related("ticket", "run").get(pk=item.pk)
         if item.signed_at is not None:
             raise ValidationError(f"“{item.text}” was already signed by {item.signed_by.get_username()}.")
         item.signed_by, item.signed_at, item.decision = by, timezone.now(), decision
         item._history_user, item._change_reason = by, f"Signed: {decision}"
         item.save()
+        if not item.run.checklist.filter(signed_at__isnull=True).exists():
+            pending = ValidationWindow.objects.filter(run_id=item.run_id, state=ValidationWindow.State.PENDING)
+            pending.update(state=ValidationWindow.State.VALIDATED, closed_at=item.signed_at)
     return item
 
 
-def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "") -> InboundEvent:
-    """Another system (CRM, publishing pipeline, monitoring) reports something about a ticket."""
+def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "", **origin) -> InboundEvent:
+    """Another system (CRM, publishing pipeline, monitoring) reports something about a ticket.
+
+    `origin` names the InboundSource and its event id when the system posted it itself (see services.inbound).
+    """
     if not by.has_perm(roles.WORK_TICKETS):
         raise PermissionDenied("You may not record events on tickets.")
     name, source = (name or "").strip(), (source or "").strip()
     if not name:
         raise ValidationError("Name the event, e.g. lead_rejected or pipeline_failure.")
     with transaction.atomic():
-        event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by)
+        event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by, **origin)
         send_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})
     return event

@@ -84,7 +84,10 @@ def test_templates_round_trip_through_yaml_files_as_drafts(demo, tmp_path, capsy
     call_command("import_templates", str(exported), by="manager")
     drafts = TemplateVersion.objects.filter(status="draft")
     assert {draft.template.name for draft in drafts} == EXAMPLES and {d.number for d in drafts} == {2}
-    assert all(draft.steps == draft.template.versions.get(number=1).steps for draft in drafts)
+    assert all(draft.content() == draft.template.versions.get(number=1).content() for draft in drafts)
+    runbook = drafts.get(template__name="SLA breach runbook")
+    assert (runbook.event, runbook.delay_minutes) == ("sla_breached", 30)
+    assert drafts.get(template__name="Lead routing failure").validation_owner.username == "manager2"
 
 
 def test_an_import_by_an_agent_or_of_bad_yaml_is_refused(demo, tmp_path):

@@ -162,11 +162,13 @@ def test_the_diff_lists_changed_fields_and_steps_added_and_removed(desk):
         "steps": [{"kind": "escalate", "tier": 3}],
         "ack_timeout_minutes": 5,
         "event": "sla_breached",
+        "delay_minutes": 30,
     }
     second = services.version_update(version=second, by=desk.manager, content=content)
     diff = version_diff(first, second)
     assert ("Trigger event", "Ticket created", "SLA breached") in diff.fields
     assert ("Acknowledgement timeout (min)", "—", "5") in diff.fields
+    assert ("Wait after the event (min)", "—", "30") in diff.fields
     assert diff.steps_removed == ["Notify the managers: Enterprise customer in trouble"]
     assert diff.steps_added == ["Escalate to L3"]
     assert version_diff(first, first).is_empty

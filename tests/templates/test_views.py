@@ -2,15 +2,19 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from escalations.models import Ticket
+from escalations.models import Notification, Ticket
 from templates_app import services
 from templates_app.models import ChecklistItem, InboundEvent, Template, TemplateVersion
+from templates_app.qa import runs_with_checks, ticket_runs
+from templates_app.services.execution import run_event
 from tests.templates.conftest import draft, live, submitted
 from tests.templates.test_execution import HIGH_VALUE_STEPS
 
 pytestmark = pytest.mark.django_db
 Status = TemplateVersion.Status
+PAGE_WITH_RUNS = 21
 
 
 def _editor_post(**overrides) -> dict:
@@ -82,6 +86,8 @@ def test_a_manager_edits_a_draft_with_condition_rows_and_ordered_steps(client, d
         ),
         ({"steps-1-tier": ""}, "Step 1: The on-call to assign: give the tier"),
         ({"steps-0-message": ""}, "Step 2: The message is missing."),
+        ({"delay_minutes": "20000"}, "Ensure this value is less than or equal to 10080"),
+        ({"validation_window_minutes": "60"}, "A validation window needs a human step"),
     ],
 )
 def test_bad_editor_input_is_refused_with_a_clear_message_and_nothing_saved(client, desk, overrides, message):
@@ -93,6 +99,21 @@ def test_bad_editor_input_is_refused_with_a_clear_message_and_nothing_saved(clie
     assert message in response.content.decode()
     version.refresh_from_db()
     assert version.content_hash() == before
+
+
+def test_a_manager_sets_a_delay_and_a_validation_owner_that_the_version_page_shows(client, desk):
+    version = draft(desk)
+    client.force_login(desk.manager)
+    human = {"steps-1-kind": "human", "steps-1-text": "Data steward validates"}
+    post = _editor_post(delay_minutes="30", validation_window_minutes="720", validation_owner=desk.manager2.pk, **human)
+    assert client.post(reverse("templates_app:edit", args=[version.pk]), post).status_code == 302
+    version.refresh_from_db()
+    assert (version.delay_minutes, version.validation_owner) == (30, desk.manager2)
+    page = client.get(reverse("templates_app:version", args=[version.pk])).content.decode()
+    assert "then after <strong>30 min</strong> if the conditions still hold" in page
+    assert "720 min to sign the checklist, else handed to mateo.manager" in page
+    editor = client.get(reverse("templates_app:edit", args=[version.pk])).content.decode()
+    assert 'name="delay_minutes" value="30"' in editor
 
 
 def test_agents_read_templates_but_cannot_edit_or_approve(client, desk):
@@ -195,7 +216,8 @@ def test_the_ticket_page_shows_the_checklist_and_an_agent_signs_it(
         ticket = desk.open_ticket(severity=desk.p0)
     ticket = Ticket.objects.get(pk=ticket.pk)
     client.force_login(desk.l3_engineer)
-    with django_assert_max_num_queries(24):  # the desk's 17 + runs, checklists, records, participants, 3 for QA evidence
+    # The desk's 17 + runs, waiting triggers, checklists, records, participants; QA reads what the timeline read.
+    with django_assert_max_num_queries(PAGE_WITH_RUNS):
         page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
     assert "Confirm the customer impact" in page and "https://meet.example/war-room" in page
     item = ChecklistItem.objects.get(ticket=ticket)
@@ -253,6 +275,9 @@ def test_the_admin_shows_templates_read_only(client, desk):
     client.force_login(desk.admin)
     assert client.get(reverse("admin:templates_app_templateversion_changelist")).status_code == 200
     assert client.get(reverse("admin:templates_app_templateversion_add")).status_code == 403
+    for model in ("delayedtrigger", "validationwindow"):
+        assert client.get(reverse(f"admin:templates_app_{model}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:templates_app_{model}_add")).status_code == 403
 
 
 def test_the_diff_and_simulation_pages_read_for_agents_and_refuse_outsiders(client, desk):
@@ -277,3 +302,34 @@ def test_an_agent_records_an_inbound_event_on_a_ticket(client, desk):
     assert InboundEvent.objects.get().name == "lead_rejected"
     client.force_login(desk.outsider)
     assert client.post(url, {"name": "lead_rejected"}).status_code == 404
+
+
+def test_the_ticket_page_shows_the_validation_window_with_its_due_time(
+    client, desk, django_capture_on_commit_callbacks
+):
+    steps = [{"kind": "human", "text": "Data steward: validate the lead sync"}]
+    live(desk, steps=steps, conditions={}, validation_window_minutes=720, validation_owner=desk.manager2)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = desk.open_ticket(severity=desk.p3)
+    window = ticket.validation_windows.get()
+    client.force_login(desk.l1_agent)
+    page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
+    due = window.due_at.astimezone(timezone.get_current_timezone())
+    assert f"sign the checklist by <strong>{due:%a %-d %b, %H:%M}</strong>, else it goes to mateo.manager" in page
+
+
+def test_the_ticket_page_shows_the_same_qa_verdicts_as_the_close_gate(client, desk, django_capture_on_commit_callbacks):
+    steps = [{"kind": "notify", "audience": "managers", "message": "Heads up"}]
+    live(desk, steps=steps, conditions={}, qa_ack_within_minutes=5, qa_notifications_delivered=True)
+    ticket = desk.open_ticket(severity=desk.p3)
+    run_event(ticket_id=ticket.pk, event="created")
+    Notification.objects.filter(pk=Notification.objects.filter(ticket=ticket).first().pk).update(status="failed")
+    client.force_login(desk.manager)
+    page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
+    gate = [
+        f"{check.name}: {check.detail}"
+        for _run, checks in runs_with_checks(ticket, ticket_runs(ticket))
+        for check in checks
+    ]
+    assert gate == ["Acknowledged within 5 min: not acknowledged yet", "Notifications delivered: 1 not delivered"]
+    assert all(verdict in page for verdict in gate)

@@ -36,8 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=30)
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument("--event", default="updated", choices=["created", "updated", "sla_breached", "ack_timeout"])
+        parser.add_argument("--delay", type=int, default=None, help="Minutes the version waits after its event.")
 
-    def handle(self, *args, tickets: int, days: int, repeat: int, event: str, **options):
+    def handle(self, *args, tickets: int, days: int, repeat: int, event: str, delay: int | None, **options):
         if tickets < 1 or days < 1 or repeat < 1:
             raise CommandError("--tickets, --days and --repeat must be at least 1.")
         since = timezone.now() - timedelta(days=days)
@@ -47,7 +48,9 @@ class Command(BaseCommand):
                 seed_volume(tickets=missing, days=days, progress=self.stdout.write)
             except VolumeConfigMissing as exc:
                 raise CommandError(str(exc)) from exc
-        version = TemplateVersion(event=event, conditions=clean_conditions(CONDITIONS), steps=STEPS)
+        version = TemplateVersion(
+            event=event, delay_minutes=delay, conditions=clean_conditions(CONDITIONS), steps=STEPS
+        )
         timings = []
         for number in range(1, repeat + 1):
             started = time.perf_counter()

@@ -1,0 +1,70 @@
+"""Inbound events posted by outside systems: recorded once per event id, then run like the ticket page's form."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from escalations import roles
+from escalations import services as desk
+from templates_app.inbound import InboundPayload
+from templates_app.models import InboundEvent, InboundSource
+from templates_app.models.inbound import hash_token
+from templates_app.services.records import inbound_event_record
+
+
+def inbound_source_user(slug: str):
+    """The system user a source acts as: an agent who cannot sign in, named after the source."""
+    user, created = get_user_model().objects.get_or_create(username=f"inbound-{slug}", defaults={"is_active": True})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=roles.AGENTS))
+    return user
+
+
+def inbound_source_save(*, source: InboundSource, by, token: str = "") -> InboundSource:
+    """Admins configure sources; a new token replaces the stored hash (the token itself is never kept)."""
+    if not roles.is_admin(by):
+        raise PermissionDenied("Only admins configure inbound sources.")
+    with transaction.atomic():
+        if source.user_id is None:
+            source.user = inbound_source_user(source.slug)
+        if token:
+            source.token_hash = hash_token(token)
+        source.save()
+    return source
+
+
+def inbound_event_receive(*, source: InboundSource, payload: InboundPayload) -> tuple[InboundEvent, bool]:
+    """Record the event (opening its ticket if asked) and run its templates; (event, False) for a repeat."""
+    repeat = InboundEvent.objects.filter(origin=source, external_id=payload.event_id).select_related("ticket")
+    if (event := repeat.first()) is not None:
+        return event, False
+    try:
+        with transaction.atomic():
+            ticket = payload.ticket or _open_ticket(source, payload)
+            event = inbound_event_record(
+                ticket=ticket,
+                by=source.user,
+                name=payload.name,
+                source=payload.source or source.slug,
+                origin=source,
+                external_id=payload.event_id,
+            )
+    except IntegrityError:  # the same event id posted twice at once: the other request recorded it
+        return repeat.get(), False
+    return event, True
+
+
+def _open_ticket(source: InboundSource, payload: InboundPayload):
+    fields = payload.new_ticket
+    return desk.ticket_create(
+        by=source.user,
+        title=fields["title"],
+        description=fields["description"] or f"Opened by {source.name}: {payload.name}",
+        account=fields["account"],
+        category=fields["category"],
+        severity=fields["severity"],
+        requester=fields["requester"] or source.name,
+    )

@@ -1,0 +1,154 @@
+"""Outside systems post inbound events with their source's token; each event id is acted on once."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from escalations.models import Ticket
+from templates_app import services
+from templates_app.models import InboundEvent, InboundSource, TemplateRun
+from tests.templates.conftest import live
+
+pytestmark = pytest.mark.django_db
+TOKEN = "crm-token-0123456789-abcdefghijklmnop"
+LEAD = {
+    "groups": [
+        {
+            "rules": [
+                {"field": "event_name", "op": "eq", "value": "lead_rejected"},
+                {"field": "event_source", "op": "eq", "value": "paid_campaign"},
+            ]
+        }
+    ]
+}
+
+
+@pytest.fixture
+def crm(desk):
+    return services.inbound_source_save(source=InboundSource(slug="crm", name="CRM"), by=desk.admin, token=TOKEN)
+
+
+@pytest.fixture
+def post(client, crm, django_capture_on_commit_callbacks):
+    def send(payload, *, token=TOKEN, slug="crm", raw=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                reverse("templates_app:inbound_receive", args=[slug]),
+                data=raw if raw is not None else json.dumps(payload),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"} if token else {},
+            )
+
+    return send
+
+
+def _lead(ticket: Ticket, event_id: str = "crm-8841") -> dict:
+    return {"event_id": event_id, "name": "lead_rejected", "source": "paid_campaign", "ticket": ticket.reference}
+
+
+def test_the_crm_records_an_event_on_a_ticket_and_the_matching_template_runs(desk, crm, post):
+    live(desk, event="inbound", conditions=LEAD, steps=[{"kind": "notify", "audience": "managers", "message": "Lead"}])
+    ticket = desk.open_ticket()
+    response = post(_lead(ticket))
+    assert response.status_code == 201
+    event = InboundEvent.objects.get()
+    assert response.json() == {"event": event.pk, "ticket": ticket.reference, "duplicate": False}
+    assert (event.origin, event.external_id, event.by.username, event.source) == (
+        crm,
+        "crm-8841",
+        "inbound-crm",
+        "paid_campaign",
+    )
+    run = TemplateRun.objects.get()
+    assert (run.ticket, run.event, run.event_key) == (ticket, "inbound", f"inbound-{event.pk}")
+
+
+def test_the_same_event_id_posted_twice_is_done_once(desk, post):
+    live(desk, event="inbound", conditions=LEAD, steps=[{"kind": "notify", "audience": "managers", "message": "Lead"}])
+    ticket = desk.open_ticket()
+    first = post(_lead(ticket))
+    again = post(_lead(ticket))
+    assert again.status_code == 200
+    assert again.json() == first.json() | {"duplicate": True}
+    assert (InboundEvent.objects.count(), TemplateRun.objects.count()) == (1, 1)
+
+
+def test_an_event_can_open_its_ticket_as_the_sources_system_user(desk, post):
+    new_ticket = {"account": "Acme Corp", "title": "Publishing pipeline failed", "category": "bug", "severity": "P2"}
+    payload = {"event_id": "pipe-1", "name": "pipeline_failure", "new_ticket": new_ticket}
+    response = post(payload)
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(title="Publishing pipeline failed")
+    assert response.json()["ticket"] == ticket.reference
+    assert (ticket.created_by.username, ticket.severity, ticket.account) == ("inbound-crm", desk.p2, desk.acme)
+    assert ticket.history.get().history_user.username == "inbound-crm"
+    assert post(payload).status_code == 200
+    assert Ticket.objects.filter(title="Publishing pipeline failed").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [(None, 401), ("wrong-token-0123456789-abcdefghijklm", 403)],
+)
+def test_a_missing_or_wrong_token_is_refused_and_nothing_recorded(desk, post, token, status):
+    response = post(_lead(desk.open_ticket()), token=token)
+    assert response.status_code == status
+    assert not InboundEvent.objects.exists()
+
+
+def test_a_deactivated_source_or_another_sources_address_is_refused(desk, crm, post):
+    services.inbound_source_save(source=InboundSource(slug="cms", name="CMS"), by=desk.admin, token="x" * 40)
+    assert post(_lead(desk.open_ticket()), slug="cms").status_code == 403
+    crm.is_active = False
+    services.inbound_source_save(source=crm, by=desk.admin)
+    assert post(_lead(desk.open_ticket())).status_code == 403
+    assert not InboundEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "The body is not valid JSON."),
+        ("[1, 2]", "The body must be a JSON object."),
+        (json.dumps({"name": "lead_rejected", "ticket": "SUP-1"}), "event_id is required."),
+        (json.dumps({"event_id": "e1", "name": "x", "ticket": "SUP-999999"}), "there is no ticket “SUP-999999”"),
+        (json.dumps({"event_id": "e1", "name": "x"}), "Give either ticket"),
+        (json.dumps({"event_id": 7, "name": "x", "ticket": "SUP-1"}), "event_id must be a string."),
+        (
+            json.dumps({"event_id": "e1", "name": "x", "new_ticket": {"account": "Nobody", "severity": "P9"}}),
+            "new_ticket.title is required.",
+        ),
+    ],
+)
+def test_bad_json_is_refused_with_a_clear_400_and_nothing_recorded(desk, post, raw, message):
+    response = post(None, raw=raw)
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["errors"])
+    assert not InboundEvent.objects.exists() and not Ticket.objects.exists()
+
+
+def test_the_endpoint_takes_only_posts(client, crm):
+    assert client.get(reverse("templates_app:inbound_receive", args=["crm"])).status_code == 405
+
+
+def test_only_the_tokens_hash_is_stored(crm):
+    crm.refresh_from_db()
+    assert TOKEN not in crm.token_hash and crm.accepts(TOKEN) and not crm.accepts(TOKEN + "x")
+
+
+def test_only_admins_configure_sources(desk):
+    with pytest.raises(Exception, match="Only admins"):
+        services.inbound_source_save(source=InboundSource(slug="x", name="X"), by=desk.manager, token="y" * 40)
+
+
+def test_an_admin_adds_a_source_in_the_admin_and_is_shown_its_token_once(client, desk):
+    client.force_login(desk.admin)
+    response = client.post(
+        reverse("admin:templates_app_inboundsource_add"),
+        {"name": "Publishing", "slug": "publishing", "is_active": "on"},
+        follow=True,
+    )
+    source = InboundSource.objects.get(slug="publishing")
+    shown = next(str(m) for m in response.context["messages"] if "shown this once" in str(m))
+    assert source.accepts(shown.rsplit(" ", 1)[1]) and source.user.username == "inbound-publishing"
