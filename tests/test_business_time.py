@@ -509,7 +509,7 @@ def test_the_migration_stores_the_risk_points_of_tickets_already_open(desk, lond
     ticket = _friday_ticket_in_london_hours(desk, london)
     expected = (ticket.first_response_risk_due, ticket.resolution_risk_due)
     Ticket.objects.filter(pk=ticket.pk).update(first_response_risk_due=None, resolution_risk_due=None)
-    migration = import_module("escalations.migrations.0012_ticket_at_risk_points")
+    migration = import_module("escalations.migrations.0013_ticket_at_risk_points")
     migration.store_open_tickets_risk_points(apps, SimpleNamespace(connection=connection))
     ticket.refresh_from_db()
     assert (ticket.first_response_risk_due, ticket.resolution_risk_due) == expected == (

@@ -41,7 +41,7 @@ def store_open_tickets_risk_points(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalations', '0011_template_escalation_kind'),
+        ('escalations', '0012_report_indexes'),
     ]
 
     operations = [
