@@ -6,8 +6,11 @@ The desk also tells other apps what happens to tickets, without knowing them:
   and `cause`: what was acting when the event was caused (an automation sets `event_cause` while it acts, so it
   can recognise the events of its own actions);
 - `ticket_closing` is sent before a ticket closes; a receiver refuses the close by raising ValidationError.
+Events sent together (a clock batch) run inside one `event_scope`: a dict in which receivers may keep what they read
+for the first event (e.g. the active templates), so a burst of events does not repeat the same queries.
 """
 
+import logging
 from contextvars import ContextVar
 
 from django.db import transaction
@@ -21,6 +24,8 @@ RECOMPUTE_TASK = "escalations.tasks.recompute_deadlines"
 ticket_event = Signal()
 ticket_closing = Signal()
 event_cause: ContextVar[tuple] = ContextVar("ticket_event_cause", default=())
+event_scope: ContextVar[dict | None] = ContextVar("ticket_event_scope", default=None)
+logger = logging.getLogger(__name__)
 
 
 def send_ticket_event(ticket: Ticket, event: str, *, key: str = "", **details) -> None:
@@ -29,6 +34,24 @@ def send_ticket_event(ticket: Ticket, event: str, *, key: str = "", **details) -
         lambda: ticket_event.send(Ticket, ticket_id=ticket.pk, event=event, key=key, cause=cause, **details),
         robust=True,
     )
+
+
+def send_ticket_events(events: list[tuple[Ticket, str, str]]) -> None:
+    """(ticket, event, key) events after one commit, in one `event_scope`; a failing receiver stops none of them."""
+    cause = event_cause.get()
+
+    def send_all() -> None:
+        token = event_scope.set({})
+        try:
+            for ticket, event, key in events:
+                sent = ticket_event.send_robust(Ticket, ticket_id=ticket.pk, event=event, key=key, cause=cause)
+                for receiver_, error in sent:
+                    if isinstance(error, Exception):
+                        logger.error("%s failed on %s of ticket %s", receiver_, event, ticket.pk, exc_info=error)
+        finally:
+            event_scope.reset(token)
+
+    transaction.on_commit(send_all, robust=True)
 
 
 def _recompute_after_commit(model: str, pk: int, reason: str) -> None:

@@ -23,7 +23,7 @@ from escalations.notifications import (
     notifications_save_many,
     webhooks_for,
 )
-from escalations.signals import send_ticket_event
+from escalations.signals import send_ticket_events
 
 
 @dataclass
@@ -112,9 +112,8 @@ class Batch:
         insert_rows([row for acting in actions for row in acting.escalations])
         insert_rows([row for acting in actions for row in acting.transfers])
         notifications_save_many([row for acting in actions for row in acting.notifications])
-        for acting in actions:  # only for what was written: a ticket dropped from the batch tells nobody
-            for event, key in acting.ticket_events:
-                send_ticket_event(acting.ticket, event, key=key)
+        # Only for what was written: a ticket dropped from the batch tells nobody.
+        send_ticket_events([(acting.ticket, event, key) for acting in actions for event, key in acting.ticket_events])
         return sum(len(acting.events) for acting in actions)
 
 

@@ -24,7 +24,7 @@ from escalations.models import Escalation, OwnershipTransfer, Severity, Ticket, 
 from escalations.notifications import managers_of, notify
 from escalations.services.audit import require_unchanged, run_transition, save_with_audit
 from escalations.services.clock import clock_user
-from escalations.signals import event_cause
+from escalations.signals import event_cause, event_scope
 from templates_app import targets
 from templates_app.conditions import conditions_hold
 from templates_app.facts import ticket_facts
@@ -64,9 +64,16 @@ class Step:
 
 
 def active_versions(event: str) -> list[TemplateVersion]:
+    """The live versions of an event, read once for a burst of events sent together (escalations' event_scope)."""
+    scope = event_scope.get()
+    if scope is not None and ("active_versions", event) in scope:
+        return scope["active_versions", event]
     active = TemplateVersion.objects.filter(status=TemplateVersion.Status.ACTIVE, event=event)
     related = ("template", "exception_runbook", "exception_remediation_owner", "validation_owner")
-    return list(active.select_related(*related))
+    versions = list(active.select_related(*related))
+    if scope is not None:
+        scope["active_versions", event] = versions
+    return versions
 
 
 def run_event(*, ticket_id: int, event: str, key: str = "", cause: tuple = (), inbound: dict | None = None) -> list:

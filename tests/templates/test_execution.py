@@ -10,6 +10,7 @@ from escalations import services as desk_services
 from escalations.models import Escalation, Notification, Ticket
 from escalations.selectors.timeline import ticket_timeline
 from escalations.services import clock
+from escalations.signals import send_ticket_events
 from templates_app import services
 from templates_app.models import ChecklistItem, TemplateRun, TicketRecord
 from templates_app.services import execution
@@ -252,6 +253,20 @@ def test_matching_fifty_active_templates_costs_two_queries(desk, django_assert_m
     ticket = desk.open_ticket(severity=desk.p3)
     with django_assert_max_num_queries(2):
         assert run_event(ticket_id=ticket.pk, event="created") == []
+
+
+def test_a_burst_of_clock_events_reads_the_active_templates_once_per_event(
+    desk, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    live(desk, event="sla_breached", conditions=CRITICAL_ENTERPRISE)
+    tickets = [desk.open_ticket(severity=desk.p3) for _ in range(5)]
+    events = [(ticket, event, f"key-{ticket.pk}") for ticket in tickets for event in ("sla_breached", "ack_timeout")]
+    with django_capture_on_commit_callbacks() as after_commit:
+        send_ticket_events(events)
+    # one read of each event's active versions, one ticket per breach to check the conditions, which do not hold
+    with django_assert_num_queries(2 + len(tickets)):
+        after_commit[0]()
+    assert not TemplateRun.objects.exists()
 
 
 def test_a_late_acknowledgement_fails_the_qa_check_unless_the_clock_failed_over(desk, opened):
