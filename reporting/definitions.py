@@ -47,7 +47,8 @@ DEFINITIONS = {
     "Repeat escalations": "Accounts with at least N upward escalations of tickets opened in the period. Risk = "
     "escalations × (101 − health score): more escalations and a less healthy account rank higher; ties by ARR.",
     "Over-escalation": f"Upward escalations the receiving tier undid within {HOURS} hours of arrival: it "
-    "de-escalated the ticket back, or resolved it itself, that soon. Per tier left and per person who escalated.",
+    "de-escalated the ticket back, or resolved it itself, that soon, without new work (nobody but the person who "
+    "escalated added a note in that time). Per tier left and per person who escalated.",
     "Under-escalation": "Escalated tickets that had already breached an SLA (first response or resolution) when "
     "they were first escalated up: they waited too long. Per tier left and per person at the first escalation.",
     "Review queue": "Escalations to the top tier of tickets opened in the period with no post-escalation review "

@@ -1,7 +1,8 @@
 """Seed 003's failure modes, per tier and per agent so a manager can coach.
 
-Over-escalation: an upward escalation undone soon: the receiving tier de-escalated it, or resolved it itself,
-within OVER_ESCALATION_WINDOW of its arrival. Under-escalation: a ticket that breached an SLA before its first
+Over-escalation: an upward escalation undone soon without new work: the receiving tier de-escalated it, or
+resolved it itself, within OVER_ESCALATION_WINDOW of its arrival, and nobody but the escalating agent added a
+note to the ticket in that window. Under-escalation: a ticket that breached an SLA before its first
 upward escalation.
 """
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Least
 
-from escalations.models import Escalation
+from escalations.models import Escalation, TicketNote
 from reporting.filters import ReportFilter
 from reporting.selectors.common import DOWN, UPWARD, current_tickets
 
@@ -18,7 +19,7 @@ OVER_ESCALATION_WINDOW = timedelta(hours=2)
 
 
 def undone_soon() -> Q:
-    """On escalation rows: the receiving tier de-escalated it, or resolved the ticket, within the window."""
+    """On escalation rows: the receiving tier de-escalated it, or resolved the ticket, within the window, no work done."""
     soon = F("created_at") + OVER_ESCALATION_WINDOW
     deescalated = Escalation.objects.filter(
         ticket=OuterRef("ticket"),
@@ -30,7 +31,12 @@ def undone_soon() -> Q:
     resolved_there = Q(
         ticket__tier=F("to_tier"), ticket__resolved_at__gte=F("created_at"), ticket__resolved_at__lte=soon
     )
-    return Q(Exists(deescalated)) | resolved_there
+    new_work = TicketNote.objects.filter(
+        ticket=OuterRef("ticket"),
+        created_at__gte=OuterRef("created_at"),
+        created_at__lte=OuterRef("created_at") + OVER_ESCALATION_WINDOW,
+    ).exclude(author=OuterRef("by"))
+    return (Q(Exists(deescalated)) | resolved_there) & ~Q(Exists(new_work))
 
 
 OVER_GROUPS = {"tier": ("from_tier__level", "from_tier"), "agent": ("by", "by__username")}

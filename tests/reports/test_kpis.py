@@ -118,15 +118,24 @@ def test_time_to_escalate_handoffs_de_escalations_and_kinds(story, desk):
     assert (kinds["manual"], kinds["deescalation"], kinds["sla"]) == (1, 1, 0)
 
 
-def test_over_escalation_is_an_escalation_undone_within_two_hours(story, desk):
-    undone = story.escalated(story.acknowledged(5), 30)
-    story.acknowledge(undone, 35, desk.l2_agent)
+def _escalated_and_sent_back(story, desk, *, note_by=None):
+    ticket = story.escalated(story.acknowledged(5), 30)
+    story.acknowledge(ticket, 35, desk.l2_agent)
+    if note_by:
+        with at(45):
+            services.ticket_add_note(ticket=ticket, by=note_by, visibility="internal", body="Checked the logs")
     with at(60):
-        desk.deescalate(Ticket.objects.get(pk=undone.pk), desk.l2_agent, desk.l1)
+        desk.deescalate(Ticket.objects.get(pk=ticket.pk), desk.l2_agent, desk.l1)
+
+
+def test_over_escalation_is_an_escalation_undone_within_two_hours_without_new_work(story, desk):
+    _escalated_and_sent_back(story, desk)
+    _escalated_and_sent_back(story, desk, note_by=desk.l1_agent)  # the escalating agent's own note is no new work
+    _escalated_and_sent_back(story, desk, note_by=desk.l2_agent)  # the receiving tier worked it: not over-escalated
     kept = story.escalated(story.acknowledged(5), 30)
     story.acknowledge(kept, 35, desk.l2_agent)
     [row] = quality.over_escalation(period(), "agent")
-    assert (row["by__username"], row["escalations"], row["over"]) == ("alice.l1", 2, 1)
+    assert (row["by__username"], row["escalations"], row["over"]) == ("alice.l1", 4, 2)
 
 
 def test_under_escalation_is_a_breach_before_the_first_escalation(story, desk):
