@@ -334,8 +334,8 @@ def profile_set_away(*, user, by, is_away: bool) -> Profile:
     return profile
 
 
-def run_clock(*, seconds: float, interval: float = 1.0) -> int:
-    """Sweep every `interval` seconds for `seconds`; returns the actions taken.
+def sweep_repeatedly(sweep_once, *, seconds: float, interval: float = 1.0) -> int:
+    """Call `sweep_once` every `interval` seconds for `seconds`; returns the actions it took.
 
     Why a loop inside a task: django-q2's scheduler looks at schedules only about every 30 s and
     repeats at most once a minute, so a plain minute sweep acts up to ~90 s late. A minute schedule
@@ -346,9 +346,14 @@ def run_clock(*, seconds: float, interval: float = 1.0) -> int:
     stop, acted = time.monotonic() + seconds, 0
     while time.monotonic() < stop:
         started = time.monotonic()
-        acted += sweep()
+        acted += sweep_once()
         time.sleep(max(interval - (time.monotonic() - started), 0))
     return acted
+
+
+def run_clock(*, seconds: float, interval: float = 1.0) -> int:
+    """The SLA clock: sweep every `interval` seconds for `seconds`."""
+    return sweep_repeatedly(sweep, seconds=seconds, interval=interval)
 
 
 RECOMPUTE_BATCH = 500

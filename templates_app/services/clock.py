@@ -6,7 +6,6 @@ until the first commits and then matches nothing; if the action fails, its trans
 """
 
 import logging
-import time
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -16,7 +15,7 @@ from django.utils import timezone
 from escalations import services as desk
 from escalations.models import OwnershipTransfer, Ticket, TicketNote, Tier
 from escalations.notifications import managers_of, notify
-from escalations.services.clock import clock_user
+from escalations.services.clock import clock_user, sweep_repeatedly
 from escalations.signals import event_cause
 from templates_app.conditions import conditions_hold
 from templates_app.facts import ticket_facts
@@ -144,13 +143,5 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
 
 
 def run_template_clock(*, seconds: float, interval: float = 1.0) -> int:
-    """Sweep every `interval` seconds for `seconds`, as the SLA clock's loop does (see escalations' run_clock):
-    django-q2 looks at schedules only about every 30 s, so a minute schedule starts a loop a little longer
-    than a minute; the overlap is harmless because every row is claimed once.
-    """
-    stop, acted = time.monotonic() + seconds, 0
-    while time.monotonic() < stop:
-        started = time.monotonic()
-        acted += sweep()
-        time.sleep(max(interval - (time.monotonic() - started), 0))
-    return acted
+    """The templates' clock, in the SLA clock's loop (see `sweep_repeatedly`): every row is claimed once."""
+    return sweep_repeatedly(sweep, seconds=seconds, interval=interval)
