@@ -96,3 +96,14 @@ def test_the_availability_page_lists_people_only(client, desk, system_users):
     assert desk.l1_agent.username in page
     assert "sla-clock" not in page and "inbound-crm" not in page
 
+
+def test_an_inbound_source_keeps_its_history_without_its_token(desk):
+    source = templates.inbound_source_save(source=InboundSource(slug="cms", name="CMS"), by=desk.admin, token="t" * 40)
+    source.name = "Publishing pipeline"
+    templates.inbound_source_save(source=source, by=desk.admin)
+    rows = list(source.history.order_by("history_id").values("name", "history_user", "history_change_reason"))
+    assert rows == [
+        {"name": "CMS", "history_user": desk.admin.pk, "history_change_reason": "New token"},
+        {"name": "Publishing pipeline", "history_user": desk.admin.pk, "history_change_reason": "Settings changed"},
+    ]
+    assert not hasattr(source.history.model, "token_hash")
