@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
 from escalations import roles
 
@@ -19,3 +20,18 @@ class DeskAdminSite(admin.AdminSite):
         if request.user.is_authenticated:
             raise PermissionDenied("The admin is for Admins only.")
         return redirect_to_login(request.GET.get("next", request.path))
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """History is viewable, never written back: a revert would bypass the services, the state machine and the audit.
+
+    Every admin with a history page uses this instead of SimpleHistoryAdmin (tests/test_admin_security.py checks).
+    """
+
+    def has_change_history_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("Reverting to an old version is disabled; change the record through the desk.")
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -3,11 +3,17 @@
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
+from escalations import roles
+
 FIELDS = ("content_type__app_label", "codename")
 
 
 class DeskBackend(ModelBackend):
     """Every page checks permissions; ModelBackend reads one's own and one's groups' permissions separately."""
+
+    def user_can_authenticate(self, user) -> bool:
+        """The system users never sign in, even with a password someone set: their actions come from the code."""
+        return super().user_can_authenticate(user) and not roles.is_system_user(user)
 
     def get_all_permissions(self, user_obj, obj=None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

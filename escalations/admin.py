@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseForbidden
-from django_fsm.admin import FSMAdminMixin
-from simple_history.admin import SimpleHistoryAdmin
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
-from escalations import services
+from config.admin import AuditedAdmin
+from escalations import roles, services
 from escalations.forms.tickets import TRANSITION_FORMS
 from escalations.models import (
     Account,
@@ -19,15 +22,8 @@ from escalations.models import (
     Tier,
     WebhookEndpoint,
 )
-
-
-class AuditedAdmin(SimpleHistoryAdmin):
-    """History is viewable, never written back: a revert would bypass the state machine and the audit trail."""
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            return HttpResponseForbidden("Reverting to an old version is disabled; change the record through the desk.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
+from escalations.services.audit import transition_label
+from escalations.services.clock import profile_set_away
 
 
 class CriterionInline(admin.TabularInline):
@@ -98,15 +94,45 @@ class TicketAdmin(FSMAdminMixin, AuditedAdmin):
     def save_model(self, request, obj, form, change) -> None:
         """Fields are read-only: saving the change form writes nothing."""
 
-    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
-        service = services.SIMPLE_TRANSITIONS[transition_name]
-        try:
-            service(ticket=obj, by=request.user, **(kwargs or {"reason": "Done from the admin"}))
-        except (PermissionDenied, ValidationError, services.TicketConflict) as error:
-            self.message_user(request, "; ".join(getattr(error, "messages", [str(error)])), level=messages.ERROR)
-            return False
-        self.message_user(request, f"{obj.reference}: {transition_name} done.", level=messages.SUCCESS)
-        return True
+    def response_change(self, request, obj):
+        """A transition button leads to the transition's form; a name the admin does not offer is refused."""
+        if self.fsm_post_param in request.POST:
+            _offered(request.POST[self.fsm_post_param])
+        return super().response_change(request, obj)
+
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        """Replaces django-fsm-2's view: the transition runs through its service, which checks permission."""
+        service = _offered(transition_name)
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is None:
+            raise Http404("No such ticket.")
+        form = TRANSITION_FORMS[transition_name](request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                service(ticket=ticket, by=request.user, **form.cleaned_data)
+            except (PermissionDenied, ValidationError, services.TicketConflict) as error:
+                self.message_user(request, "; ".join(getattr(error, "messages", [str(error)])), level=messages.ERROR)
+            else:
+                self.message_user(request, f"{ticket.reference}: {transition_name} done.", level=messages.SUCCESS)
+                return redirect("admin:escalations_ticket_change", ticket.pk)
+        label = transition_label(getattr(Ticket, transition_name))
+        context = self.admin_site.each_context(request) | {
+            "opts": self.opts,
+            "original": ticket,
+            "transition": FSMTransitionContext(name=transition_name, label=label),
+            "transition_form": form,
+        }
+        return render(request, self.fsm_transition_form_template, context)
+
+
+def _offered(transition_name: str):
+    """The service behind a transition the admin offers; the guided ones and anything else are refused."""
+    if transition_name in services.SIMPLE_TRANSITIONS:
+        return services.SIMPLE_TRANSITIONS[transition_name]
+    transitions = Ticket._meta.get_field("status").get_all_transitions(Ticket)
+    if transition_name in {transition.name for transition in transitions}:
+        raise PermissionDenied(f"To {transition_name} a ticket, use its page on the desk: it needs the guided form.")
+    raise Http404("The admin offers no such transition.")
 
 
 class HolidayInline(admin.TabularInline):
@@ -154,6 +180,24 @@ class NotificationAdmin(RecordAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AuditedAdmin):
+    """The away flag goes through the desk's service: what awaits the person's acknowledgement fails over at once."""
+
     list_display = ["user", "is_away", "away_since"]
     list_filter = ["is_away"]
+    fields = ["user", "is_away", "away_since"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "away_since"] if obj else ["away_since"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = roles.without_system_users(get_user_model().objects.filter(is_active=True))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # mark the person available instead: that is recorded
+
+    def save_model(self, request, obj, form, change) -> None:
+        profile = profile_set_away(user=obj.user, by=request.user, is_away=obj.is_away, reason="Set in the admin")
+        obj.pk, obj.away_since = profile.pk, profile.away_since

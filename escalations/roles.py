@@ -11,6 +11,9 @@ ADMINS = "Admins"
 WORK_TICKETS = "escalations.work_tickets"
 MANAGE_TICKETS = "escalations.manage_tickets"
 
+CLOCK_USERNAME = "sla-clock"
+INBOUND_USERNAME_PREFIX = "inbound-"
+
 
 def _groups(user) -> dict[int, str]:
     """The user's groups (id → name), read once per user object: roles and teams are both groups."""
@@ -56,3 +59,19 @@ def can_acknowledge(ticket, user) -> bool:
     if ticket.primary_owner_id is None:
         return works_tier(user, ticket.tier)
     return user.is_active and user.has_perm(WORK_TICKETS) and owns(user, ticket)
+
+
+def can_own(user) -> bool:
+    """Who may be made an owner: a person who works tickets, never a system user."""
+    return user.is_active and user.has_perm(WORK_TICKETS) and not is_system_user(user)
+
+
+def is_system_user(user) -> bool:
+    """The SLA clock and the inbound sources act through the services but are nobody: they never sign in or own."""
+    username = user.get_username()
+    return username == CLOCK_USERNAME or username.startswith(INBOUND_USERNAME_PREFIX)
+
+
+def without_system_users(people):
+    """People who can be picked: owner and availability choices never offer the system users."""
+    return people.exclude(username=CLOCK_USERNAME).exclude(username__startswith=INBOUND_USERNAME_PREFIX)

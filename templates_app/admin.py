@@ -4,8 +4,8 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import AuditedAdmin
 from escalations import roles
 from escalations.admin import RecordAdmin
 from templates_app import services
@@ -23,12 +23,12 @@ class AdminsRead(RecordAdmin):
 
 
 @admin.register(Template)
-class TemplateAdmin(AdminsRead, SimpleHistoryAdmin):
+class TemplateAdmin(AdminsRead, AuditedAdmin):
     list_display = ["name", "created_by", "created_at"]
 
 
 @admin.register(TemplateVersion)
-class TemplateVersionAdmin(AdminsRead, SimpleHistoryAdmin):
+class TemplateVersionAdmin(AdminsRead, AuditedAdmin):
     list_display = ["template", "number", "status", "author", "reviewed_by"]
     list_filter = ["status"]
 
@@ -68,7 +68,7 @@ class InboundSourceForm(forms.ModelForm):
 
 
 @admin.register(InboundSource)
-class InboundSourceAdmin(admin.ModelAdmin):
+class InboundSourceAdmin(AuditedAdmin):
     """Admins configure which outside systems may post inbound events, and their tokens."""
 
     form = InboundSourceForm

@@ -42,7 +42,7 @@ def _validation_owner(data: dict, steps: list[dict]):
     owner = data.get("validation_owner")
     if isinstance(owner, str):
         raise ValidationError(f"Validation window: nobody is called “{owner}”.")
-    if owner is not None and (not owner.is_active or not owner.has_perm(roles.WORK_TICKETS)):
+    if owner is not None and not roles.can_own(owner):
         raise ValidationError(f"Validation window: {owner.get_username()} does not work tickets.")
     if data.get("validation_window_minutes") and not any(step["kind"] == "human" for step in steps):
         raise ValidationError("A validation window needs a human step (checklist item) to be signed within it.")
@@ -67,7 +67,7 @@ def _exception(data: dict, template: Template | None) -> dict:
     if kind == TemplateVersion.ExceptionType.UNKNOWN:
         if not cleaned["exception_triage_steps"]:
             raise ValidationError("Type B exception: list the human triage steps.")
-        if not isinstance(owner, get_user_model()) or not owner.is_active:
+        if not isinstance(owner, get_user_model()) or not owner.is_active or roles.is_system_user(owner):
             raise ValidationError("Type B exception: name the post-mortem's remediation owner.")
         cleaned["exception_remediation_owner"] = owner
     return cleaned

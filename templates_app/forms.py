@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from escalations import roles
 from escalations.models import Severity, Ticket
 from templates_app.conditions import FIELDS, MATCHES, OPERATORS
 from templates_app.content import MAX_DELAY_MINUTES
@@ -19,7 +20,7 @@ BLANK = [("", "—")]
 MATCH_CHOICES = list(MATCHES.items())
 FIELD_CHOICES = BLANK + [(name, field.label) for name, field in FIELDS.items()]
 OPERATOR_CHOICES = [(name, operator.label) for name, operator in OPERATORS.items()]
-PEOPLE = get_user_model().objects.filter(is_active=True).order_by("username")
+PEOPLE = roles.without_system_users(get_user_model().objects.filter(is_active=True)).order_by("username")
 STEP_PARAMS = tuple(dict.fromkeys(param for kind in STEP_KINDS.values() for param in kind.params))
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from escalations import roles
 from escalations.models import Severity, Ticket, Tier
 
 ROLES = {"primary": "primary owner", "backup": "backup owner", "escalation": "escalation owner"}
@@ -55,7 +56,7 @@ def _assign(step: dict) -> dict:
     target = params["target"] = _choice(step, "target", TARGETS, "whom to assign (a person, a team or an on-call)")
     if target == "person":
         username = _text(step, "person", "The person to assign")
-        if not get_user_model().objects.filter(username=username, is_active=True).exists():
+        if not roles.without_system_users(get_user_model().objects).filter(username=username, is_active=True).exists():
             raise ValidationError(f"Nobody active is called “{username}”.")
         params["person"] = username
     elif target == "team":

@@ -6,6 +6,7 @@ Read-only, so the simulation resolves owners exactly as a live run would.
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
+from escalations import roles
 from escalations.models import Ticket, Tier
 from escalations.models.ticket import OPEN_STATUS_VALUES
 from escalations.notifications import managers_of
@@ -14,7 +15,8 @@ from escalations.notifications import managers_of
 def least_loaded(people: QuerySet):
     """Who holds the fewest open tickets as primary owner; people marked away are skipped; ties by name."""
     return (
-        people.filter(is_active=True)
+        roles.without_system_users(people)
+        .filter(is_active=True)
         .exclude(desk_profile__is_away=True)
         .annotate(load=Count("primary_tickets", filter=Q(primary_tickets__status__in=OPEN_STATUS_VALUES)))
         .order_by("load", "username")

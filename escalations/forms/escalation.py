@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from escalations import roles
 from escalations.decisions import NOTE_FIELD_LABELS
 from escalations.durations import parse_duration
 from escalations.forms.tickets import agent_choices
@@ -14,7 +15,8 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 
 def tier_agents(tier: Tier):
-    return get_user_model().objects.filter(is_active=True, groups=tier.team).order_by("username")
+    people = get_user_model().objects.filter(is_active=True, groups=tier.team)
+    return roles.without_system_users(people).order_by("username")
 
 
 class LinesField(forms.CharField):

@@ -2,14 +2,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from escalations import roles
 from escalations.models import Account, Severity, Ticket, TicketNote
 
 
 def agent_choices():
     """Active people who can work tickets, for owner pickers."""
-    User = get_user_model()
     return (
-        User.objects.filter(is_active=True)
+        roles.without_system_users(get_user_model().objects.filter(is_active=True))
         .filter(Q(groups__permissions__codename="work_tickets") | Q(is_superuser=True))
         .distinct()
         .order_by("username")

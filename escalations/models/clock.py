@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from escalations.models.config import Severity
 from escalations.models.ticket import Ticket
@@ -104,6 +105,7 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_profile")
     is_away = models.BooleanField(default=False)
     away_since = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"{self.user}: {'away' if self.is_away else 'available'}"

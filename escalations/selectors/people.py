@@ -13,7 +13,9 @@ def desk_people(user) -> QuerySet:
 
     Managers see everyone, since they cover for absences; agents see only themselves.
     """
-    people = get_user_model().objects.filter(is_active=True, groups__name__in=[roles.AGENTS, roles.MANAGERS])
+    people = roles.without_system_users(
+        get_user_model().objects.filter(is_active=True, groups__name__in=[roles.AGENTS, roles.MANAGERS])
+    )
     if not roles.is_manager(user):
         people = people.filter(pk=user.pk)
     return (

@@ -104,5 +104,7 @@ def require_reason(reason: str, action: str) -> str:
 
 
 def require_tier_member(user, tier: Tier) -> None:
+    if user is not None and roles.is_system_user(user):
+        raise ValidationError(f"{user.get_username()} is a system account; pick a person from {tier}'s team.")
     if user is not None and not roles.works_tier(user, tier):
         raise ValidationError(f"{user.get_username()} is not an agent of {tier}; pick someone from its team.")

@@ -29,7 +29,7 @@ def _validate_transfer(ticket: Ticket, role: str, to_owner, expected_response: t
         label = OwnershipTransfer.Role(role).label.lower()
         raise ValidationError(f"{to_owner.get_username()} is the primary owner; the {label} has to be someone else.")
     if role == OwnershipTransfer.Role.ESCALATION:
-        if not to_owner.is_active or not to_owner.has_perm(roles.WORK_TICKETS):
+        if not roles.can_own(to_owner):
             raise ValidationError(f"{to_owner.get_username()} does not work tickets.")
     else:
         require_tier_member(to_owner, ticket.tier)

@@ -6,6 +6,7 @@ import hmac
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 def hash_token(token: str) -> str:
@@ -24,6 +25,7 @@ class InboundSource(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords(excluded_fields=["token_hash"])  # a new token shows as the change reason
 
     class Meta:
         ordering = ["name"]

@@ -15,7 +15,9 @@ from templates_app.services.records import inbound_event_record
 
 def inbound_source_user(slug: str):
     """The system user a source acts as: an agent who cannot sign in, named after the source."""
-    user, created = get_user_model().objects.get_or_create(username=f"inbound-{slug}", defaults={"is_active": True})
+    user, created = get_user_model().objects.get_or_create(
+        username=f"{roles.INBOUND_USERNAME_PREFIX}{slug}", defaults={"is_active": True}
+    )
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -32,6 +34,8 @@ def inbound_source_save(*, source: InboundSource, by, token: str = "") -> Inboun
             source.user = inbound_source_user(source.slug)
         if token:
             source.token_hash = hash_token(token)
+        source._history_user = by
+        source._change_reason = "New token" if token else "Settings changed"
         source.save()
     return source
 
