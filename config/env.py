@@ -21,7 +21,7 @@ def env_bool(environ: Mapping[str, str], name: str, default: bool = False) -> bo
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)")
 
 
-def env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+def env_int(environ: Mapping[str, str], name: str, default: int | None) -> int | None:
     raw = environ.get(name)
     if raw is None:
         return default
@@ -36,6 +36,30 @@ def env_list(environ: Mapping[str, str], name: str, default: list[str]) -> list[
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def meta_key(header: str) -> str:
+    """The request.META key of an HTTP header as a proxy names it: X-Forwarded-Proto → HTTP_X_FORWARDED_PROTO."""
+    key = header.strip().upper().replace("-", "_")
+    return key if key.startswith("HTTP_") or key == "REMOTE_ADDR" else f"HTTP_{key}"
+
+
+def env_headers(environ: Mapping[str, str], name: str, default: list[str]) -> list[str]:
+    """Header names, comma-separated, as request.META keys."""
+    return [meta_key(header) for header in env_list(environ, name, default)]
+
+
+def env_proxy_ssl_header(environ: Mapping[str, str], name: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto=https`: the header (and value) a TLS-terminating proxy sets on HTTPS requests."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, separator, value = raw.partition("=")
+    if not separator or not header.strip() or not value.strip():
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not of the form Header-Name=value (e.g. X-Forwarded-Proto=https)"
+        )
+    return meta_key(header), value.strip()
 
 
 def database_from_env(environ: Mapping[str, str], sqlite_path: str) -> dict:

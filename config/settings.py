@@ -1,11 +1,21 @@
 """Escalation Desk settings: everything that varies between machines comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_env, env_bool, env_int, env_list, q_cluster_from_env
+from config.env import (
+    database_from_env,
+    env_bool,
+    env_headers,
+    env_int,
+    env_list,
+    env_proxy_ssl_header,
+    q_cluster_from_env,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = os.environ
@@ -33,6 +43,8 @@ INSTALLED_APPS = [
     "django_q",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "csp",
     "escalations",
     "templates_app",
     "reporting",
@@ -40,15 +52,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,7 +90,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 Q_CLUSTER = q_cluster_from_env(ENV)
 
-AUTHENTICATION_BACKENDS = ["config.auth.DeskBackend"]
+# django-axes refuses a locked-out sign-in before the desk's backend checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "config.auth.DeskBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -103,10 +119,43 @@ MEDIA_ROOT = Path(ENV.get("MEDIA_ROOT", BASE_DIR / "media"))
 EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "escalation-desk@localhost")
 
+# HTTPS: on by default unless DEBUG. Behind a proxy that ends TLS, SECURE_PROXY_SSL_HEADER says how it marks HTTPS.
 SESSION_COOKIE_SECURE = env_bool(ENV, "SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool(ENV, "SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header(ENV, "SECURE_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = env_int(ENV, "SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+# Both reach beyond this host (every subdomain; browsers' built-in lists), so they are the operator's choice.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(ENV, "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool(ENV, "SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_AGE = env_int(ENV, "SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Every script and style comes from our own static files (json_script data blocks are not run).
+# Bootstrap's CSS draws its small icons (close, toggler, select arrow, ticks) as data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in lockout (django-axes): a username is locked from one address after AXES_FAILURE_LIMIT failed sign-ins.
+AXES_FAILURE_LIMIT = env_int(ENV, "AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int(ENV, "AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.sign_in.locked_out"
+# Behind a proxy the client's address is in a header the proxy sets (e.g. X-Forwarded-For), not REMOTE_ADDR.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_headers(ENV, "AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
+AXES_IPWARE_PROXY_COUNT = env_int(ENV, "AXES_IPWARE_PROXY_COUNT", default=None)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -9,8 +9,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The test client and the browser tests' live server speak plain HTTP.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
 
 # Uploaded evidence goes to a throwaway folder, never into the work tree.
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "escalation-desk-test-media"

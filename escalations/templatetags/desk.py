@@ -49,7 +49,7 @@ def timeline_item(entry) -> str:
     when = timezone.localtime(entry.at).strftime("%a %d %b %Y, %H:%M")
     link_text = "handoff brief" if entry.kind == "escalation" else "details"
     link = format_html(' · <a href="{}">{}</a>', entry.link, link_text) if entry.link else ""
-    body = format_html('<div class="small" style="white-space: pre-wrap">{}</div>', entry.body) if entry.body else ""
+    body = format_html('<div class="small text-pre-wrap">{}</div>', entry.body) if entry.body else ""
     changes = format_html_join(
         "",
         '<div class="small">{}: {} → <strong>{}</strong></div>',

@@ -188,7 +188,8 @@ def measure_pages(*, runs: int, warmup: int) -> list[Measure]:
         (f"ticket {ticket.reference} · L1 agent", agent, detail, DETAIL_TARGET),
     ]
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-    with override_settings(ALLOWED_HOSTS=hosts, DEBUG=False), warnings.catch_warnings():
+    # The in-process client speaks plain HTTP, even where production settings redirect it to HTTPS.
+    with override_settings(ALLOWED_HOSTS=hosts, DEBUG=False, SECURE_SSL_REDIRECT=False), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No directory at", UserWarning)  # whitenoise, before collectstatic
         return [measure_page(name, user, url, target, tickets, runs, warmup) for name, user, url, target in pages]
 

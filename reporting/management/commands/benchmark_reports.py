@@ -71,7 +71,8 @@ def measure_report_pages(*, runs: int, warmup: int) -> list[benchmark_desk.Measu
     pages += [(f"reports {name} · L1 agent", agent, reverse(f"reporting:{name}")) for name in AGENT_PAGES]
     pages.append(("reports tickets behind · manager", manager, reverse("reporting:tickets") + "?metric=escalated"))
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-    with override_settings(ALLOWED_HOSTS=hosts, DEBUG=False), warnings.catch_warnings():
+    # The in-process client speaks plain HTTP, even where production settings redirect it to HTTPS.
+    with override_settings(ALLOWED_HOSTS=hosts, DEBUG=False, SECURE_SSL_REDIRECT=False), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No directory at", UserWarning)  # whitenoise, before collectstatic
         return [
             benchmark_desk.measure_page(name, user, url, REPORT_TARGET, tickets, runs, warmup)
