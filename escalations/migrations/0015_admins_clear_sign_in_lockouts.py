@@ -18,7 +18,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("escalations", "0013_ticket_at_risk_points"),
+        ("escalations", "0014_admin_hardening"),
         ("axes", "0010_accessattemptexpiration"),
     ]
 
