@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -33,7 +34,7 @@ def test_the_system_users_cannot_sign_in_even_with_a_password(client, system_use
     for user in system_users:
         user.set_password("someone-set-this-2026")
         user.save()
-        assert authenticate(username=user.username, password="someone-set-this-2026") is None
+        assert authenticate(HttpRequest(), username=user.username, password="someone-set-this-2026") is None
         response = client.post(reverse("login"), {"username": user.username, "password": "someone-set-this-2026"})
         assert response.status_code == 200 and "_auth_user_id" not in client.session
 
