@@ -119,6 +119,20 @@ def test_a_deactivated_source_or_another_sources_address_is_refused(desk, crm, p
             json.dumps({"event_id": "e1", "name": "x", "new_ticket": {"account": "Nobody", "severity": "P9"}}),
             "new_ticket.title is required.",
         ),
+        ("[" * 100_000 + "]" * 100_000, "The body is nested too deeply to be an event."),
+        ('{"event_id": "e1", "name": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        (json.dumps({"event_id": "e\x001", "name": "x", "ticket": "SUP-1"}), "event_id contains a NUL character"),
+        (json.dumps({"event_id": "e1", "name": "lead\ud800", "ticket": "SUP-1"}), "name contains half of a surrogate"),
+        (json.dumps({"event_id": "e1", "name": "x", "ticket": "SUP-²"}), "there is no ticket “SUP-²”"),
+        (json.dumps({"event_id": "e1", "name": "x", "ticket": "SUP-" + "9" * 5000}), "there is no ticket “SUP-999"),
+        (
+            json.dumps({"event_id": "e1", "name": "x", "new_ticket": {"title": "t", "account": "Acme\x00"}}),
+            "new_ticket.account contains a NUL character",
+        ),
+        (
+            json.dumps({"event_id": "e1", "name": "x", "new_ticket": {"title": "t", "severity": "P\x001"}}),
+            "new_ticket.severity: use one of",
+        ),
     ],
 )
 def test_bad_json_is_refused_with_a_clear_400_and_nothing_recorded(desk, post, raw, message):
@@ -126,6 +140,21 @@ def test_bad_json_is_refused_with_a_clear_400_and_nothing_recorded(desk, post, r
     assert response.status_code == 400
     assert message in " ".join(response.json()["errors"])
     assert not InboundEvent.objects.exists() and not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("event_id", "crm\x00-1", "event_id contains a NUL character"),
+        ("name", "lead_rejected\x00", "name contains a NUL character"),
+        ("source", "paid\udc80", "source contains half of a surrogate pair"),
+    ],
+)
+def test_text_no_database_can_store_is_refused_with_a_400(desk, post, field, value, message):
+    response = post(_lead(desk.open_ticket()) | {field: value})
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["errors"])
+    assert not InboundEvent.objects.exists()
 
 
 def test_the_endpoint_takes_only_posts(client, crm):
