@@ -194,8 +194,11 @@ def version_action(request, pk: int, action: str):
     version = _version(request, pk)
     if action not in ACTIONS:
         raise Http404("No such action")
+    form = ReasonForm(request.POST)
     try:
-        result = ACTIONS[action](version=version, by=request.user, reason=request.POST.get("reason", ""))
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        result = ACTIONS[action](version=version, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("templates_app:version", pk=pk)

@@ -230,6 +230,22 @@ def test_the_ticket_page_shows_the_checklist_and_an_agent_signs_it(
     assert client.post(reverse("templates_app:sign", args=[item.pk]), {"decision": "x"}).status_code == 404
 
 
+@pytest.mark.parametrize(("action", "status"), [("submit", Status.DRAFT), ("activate", Status.APPROVED)])
+def test_a_reason_with_a_nul_character_is_refused_with_a_message_and_nothing_changes(client, desk, action, status):
+    version = draft(desk) if status == Status.DRAFT else submitted(desk)
+    if status == Status.APPROVED:
+        version = services.version_approve(
+            version=version, by=desk.manager2, comment="ok", seen_hash=version.content_hash(), activate=False
+        )
+    client.force_login(desk.manager2)
+    changes = version.history.count()
+    url = reverse("templates_app:action", args=[version.pk, action])
+    response = client.post(url, {"reason": "Goes\x00live"}, follow=True)
+    assert "Null characters are not allowed" in response.content.decode()
+    assert TemplateVersion.objects.get(pk=version.pk).status == status
+    assert version.history.count() == changes
+
+
 def test_yaml_export_and_import_round_trip_as_drafts(client, desk):
     live(desk)
     client.force_login(desk.manager)
