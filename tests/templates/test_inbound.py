@@ -1,13 +1,16 @@
 """Outside systems post inbound events with their source's token; each event id is acted on once."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
+from django.test import override_settings
 from django.urls import reverse
 
 from escalations.models import Ticket
 from templates_app import services
-from templates_app.models import InboundEvent, InboundSource, TemplateRun
+from templates_app.models import InboundEvent, InboundRateWindow, InboundSource, TemplateRun
 from tests.templates.conftest import live
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +184,33 @@ def test_an_admin_adds_a_source_in_the_admin_and_is_shown_its_token_once(client,
     source = InboundSource.objects.get(slug="publishing")
     shown = next(str(m) for m in response.context["messages"] if "shown this once" in str(m))
     assert source.accepts(shown.rsplit(" ", 1)[1]) and source.user.username == "inbound-publishing"
+
+
+@override_settings(INBOUND_RATE_LIMIT=2)
+def test_a_source_over_its_rate_gets_429_with_retry_after_until_the_next_minute(desk, post):
+    ticket = desk.open_ticket()
+    with time_machine.travel(datetime(2026, 12, 1, 9, 30, 20, tzinfo=UTC), tick=False):
+        answers = [post(_lead(ticket, f"crm-{n}")) for n in range(3)]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert answers[2]["Retry-After"] == "40"
+    assert "More than 2 events a minute" in answers[2].json()["errors"][0]
+    assert InboundEvent.objects.count() == 2
+    with time_machine.travel(datetime(2026, 12, 1, 9, 31, tzinfo=UTC), tick=False):
+        assert post(_lead(ticket, "crm-3")).status_code == 201
+
+
+@override_settings(INBOUND_RATE_LIMIT=1)
+def test_each_source_has_its_own_rate_counted_in_the_database(desk, crm, post):
+    other = "cms-token-0123456789-abcdefghijklmnop"
+    services.inbound_source_save(source=InboundSource(slug="cms", name="CMS"), by=desk.admin, token=other)
+    ticket = desk.open_ticket()
+    with time_machine.travel(datetime(2026, 12, 1, 9, 30, tzinfo=UTC), tick=False):
+        assert post(_lead(ticket, "a")).status_code == 201
+        assert post(_lead(ticket, "a"), token=other, slug="cms").status_code == 201
+        assert post(_lead(ticket, "b")).status_code == 429
+    assert InboundRateWindow.objects.get(source=crm).count == 1
+
+
+def test_refused_tokens_do_not_use_up_the_sources_rate(desk, post):
+    post(_lead(desk.open_ticket()), token="wrong-token-0123456789-abcdefghijklm")
+    assert not InboundRateWindow.objects.exists()
