@@ -9,7 +9,6 @@ import re
 
 from django.core.exceptions import ValidationError
 
-WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -22,10 +21,10 @@ def refuse_nul_characters(value: str, what: str = "The text") -> str:
     return value
 
 
-def whole_number(text) -> int | None:
-    """ASCII digits, at most nine of them; None for anything else.
+def whole_number(text, *, digits: int = 9) -> int | None:
+    """ASCII digits, at most `digits` of them (nine fit any integer column, 18 a big one); None for anything else.
 
-    `int()` and `str.isdigit` take "²" and other Unicode digits (int() then fails), and thousands of digits overflow
-    the integer columns and Python's int-string limit: no ticket or row number looks like that.
+    `str.isdigit` takes "²" (which int() then refuses) and int() takes "٤٢"; thousands of digits overflow the columns
+    and Python's int-string limit: no ticket number or row id looks like that.
     """
-    return int(text) if isinstance(text, str) and WHOLE_NUMBER.fullmatch(text) else None
+    return int(text) if isinstance(text, str) and re.fullmatch(f"[0-9]{{1,{digits}}}", text) else None
