@@ -4,7 +4,7 @@ The file format is the "Escalation Workflow Configuration" block of seed 002, pl
 (`escalate_at`, `active`, `acknowledgement_timeout`, `customer_update_cadence`) so an export carries the whole state.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from escalations.durations import format_duration, parse_duration
 from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
 from escalations.models.config import DEFAULT_ACKNOWLEDGEMENT_TIMEOUT
+from escalations.plain_yaml import YamlRefused, load_plain_yaml
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_escalation_config.yaml")
 DEFAULT_ESCALATE_AT = 75
@@ -79,21 +80,6 @@ class EscalationConfigInvalid(ValueError):
     def __init__(self, errors: list[str]):
         self.errors = errors
         super().__init__("\n".join(["The escalation config is invalid; nothing was imported:", *errors]))
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping instead of keeping the last."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, Hashable):
-                continue
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _join(path: str, key: object) -> str:
@@ -283,18 +269,12 @@ class _Validator:
                 self.fail(path, f"tier with level {severity.route_to} is inactive in this file")
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    return f"document: not valid YAML{where} ({getattr(exc, 'problem', None) or exc})"
-
-
 def parse_escalation_config(document: str) -> EscalationConfig | list[str]:
     """Validate the whole document; return the config, or every error found, each prefixed with its path."""
     try:
-        value = yaml.load(document, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        return [_yaml_problem(exc)]
+        value = load_plain_yaml(document)
+    except YamlRefused as refused:
+        return [f"document: {refused.problem}"]
     validator = _Validator()
     config = validator.config(value)
     return validator.errors or config

@@ -5,6 +5,7 @@ a rule is `{"field": "severity", "op": "in", "value": ["P0", "P1"]}`. Rules with
 group's match, groups by the top-level match; no groups at all matches every ticket.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,9 +78,12 @@ def _one_value(field: Field, raw):
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
             raise ValidationError(f"{field.label} compares numbers: {raw!r} is not a number.")
         try:
-            return float(raw) if "." in str(raw) else int(raw)
-        except ValueError:
-            raise ValidationError(f"{field.label} compares numbers: “{raw}” is not a number.") from None
+            number = float(raw) if "." in str(raw) else int(raw)
+        except (ValueError, OverflowError):  # "²", "inf" and 5,000 digits included
+            number = math.nan
+        if isinstance(number, float) and not math.isfinite(number):
+            raise ValidationError(f"{field.label} compares numbers: “{raw}” is not a number.")
+        return number
     if field.type == YES_NO:
         word = str(raw).strip().lower()
         if word not in YES + NO:
@@ -108,9 +112,9 @@ def clean_rule(rule) -> dict:
     if not isinstance(rule, dict):
         raise ValidationError("A condition is a field, an operator and a value.")
     name, op = rule.get("field"), rule.get("op")
-    if name not in FIELDS:
+    if not isinstance(name, str) or name not in FIELDS:
         raise ValidationError(f"Unknown field “{name}”: use one of {', '.join(FIELDS)}.")
-    if op not in OPERATORS:
+    if not isinstance(op, str) or op not in OPERATORS:
         raise ValidationError(f"Unknown operator “{op}”: use one of {', '.join(OPERATORS)}.")
     if FIELDS[name].type not in OPERATORS[op].types:
         raise ValidationError(f"{FIELDS[name].label} cannot be compared with “{OPERATORS[op].label}”.")
@@ -118,7 +122,7 @@ def clean_rule(rule) -> dict:
 
 
 def _clean_match(match) -> str:
-    if match not in MATCHES:
+    if not isinstance(match, str) or match not in MATCHES:
         raise ValidationError(f"Combine with “all” (AND) or “any” (OR), not “{match}”.")
     return match
 

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from escalations import roles
+from escalations.validators import whole_number
 from templates_app.conditions import clean_conditions, clean_rules
 from templates_app.models import Template, TemplateVersion
 from templates_app.models.governance import CONTENT_FIELDS, Event
@@ -11,6 +12,7 @@ from templates_app.steps import clean_steps
 
 MINUTE_FIELDS = ("ack_timeout_minutes", "validation_window_minutes", "qa_ack_within_minutes")
 MAX_DELAY_MINUTES = 7 * 24 * 60
+MAX_MINUTES = 366 * 24 * 60  # a year: longer timeouts and windows are typos, and would overflow the columns
 FLAGS = ("qa_notifications_delivered", "qa_verification_signed")
 TEXT_LISTS = ("exception_triage_steps", "exception_evidence")
 PEOPLE = ("exception_remediation_owner", "validation_owner")
@@ -19,9 +21,13 @@ PEOPLE = ("exception_remediation_owner", "validation_owner")
 def _minutes(value, name: str) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not str(value).isdigit() or int(value) < 1:
-        raise ValidationError(f"{name.replace('_', ' ').capitalize()} is a whole number of minutes, at least 1.")
-    return int(value)
+    label = name.replace("_", " ").capitalize()
+    minutes = value if isinstance(value, int) and not isinstance(value, bool) else whole_number(value)
+    if minutes is None or minutes < 1:
+        raise ValidationError(f"{label} is a whole number of minutes, at least 1.")
+    if minutes > MAX_MINUTES:
+        raise ValidationError(f"{label} is at most {MAX_MINUTES} minutes (a year).")
+    return minutes
 
 
 def _text_list(value, name: str) -> list[str]:
@@ -40,7 +46,7 @@ def _delay(value) -> int | None:
 def _validation_owner(data: dict, steps: list[dict]):
     """A validation window is for the checklist the steps leave: without a human step there is nothing to sign."""
     owner = data.get("validation_owner")
-    if isinstance(owner, str):
+    if owner is not None and not isinstance(owner, get_user_model()):
         raise ValidationError(f"Validation window: nobody is called “{owner}”.")
     if owner is not None and not roles.can_own(owner):
         raise ValidationError(f"Validation window: {owner.get_username()} does not work tickets.")

@@ -211,7 +211,9 @@ def _as_typed(rules: list[dict]) -> list[dict]:
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    """A governance action's reason; the service says when one is needed (submitting takes an optional note)."""
+
+    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReviewForm(forms.Form):

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from escalations.models import Account, Severity, Ticket
+from escalations.validators import refuse_nul_characters, whole_number
 
 LIMITS = {"event_id": 100, "name": 100, "source": 100}
-NEW_TICKET_TEXT = {"title": 200, "description": 5000, "requester": 200}
+NEW_TICKET_TEXT = {"title": 200, "description": 5000, "requester": 200, "account": 200}
+REQUIRED_FOR_NEW_TICKET = ("title", "account")
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,16 @@ def _text(data: dict, key: str, limit: int, errors: list[str], *, where: str = "
         errors.append(f"{where}{key} is required.")
     elif len(value) > limit:
         errors.append(f"{where}{key} is longer than {limit} characters.")
-    return value
+    try:
+        return refuse_nul_characters(value, f"{where}{key}")
+    except ValidationError as error:
+        errors.extend(error.messages)
+        return ""
 
 
 def _ticket(reference, errors: list[str]) -> Ticket | None:
-    number = str(reference).removeprefix(Ticket.REFERENCE_PREFIX)
-    ticket = Ticket.objects.filter(number=int(number)).first() if number.isdigit() else None
+    number = whole_number(str(reference).removeprefix(Ticket.REFERENCE_PREFIX))
+    ticket = Ticket.objects.filter(number=number).first() if number is not None else None
     if ticket is None:
         errors.append(f"ticket: there is no ticket “{reference}”.")
     return ticket
@@ -53,13 +59,14 @@ def _new_ticket(data, errors: list[str]) -> dict | None:
         return None
     where = "new_ticket."
     fields = {
-        key: _text(data, key, limit, errors, where=where, required=key == "title")
+        key: _text(data, key, limit, errors, where=where, required=key in REQUIRED_FOR_NEW_TICKET)
         for key, limit in NEW_TICKET_TEXT.items()
     }
-    account = Account.objects.filter(name=data.get("account")).first()
-    if account is None:
-        errors.append(f"{where}account: no account is called “{data.get('account')}”.")
-    severity = Severity.objects.filter(code=data.get("severity")).first()
+    account = Account.objects.filter(name=fields["account"]).first() if fields["account"] else None
+    if fields["account"] and account is None:
+        errors.append(f"{where}account: no account is called “{fields['account']}”.")
+    code = data.get("severity")
+    severity = Severity.objects.filter(code=code).first() if code in Severity.Code.values else None
     if severity is None:
         errors.append(f"{where}severity: use one of {', '.join(Severity.Code.values)}.")
     if data.get("category") not in Ticket.Category.values:
@@ -73,6 +80,8 @@ def parse(body: bytes) -> InboundPayload:
         data = json.loads(body or b"")
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("The body is not valid JSON.") from None
+    except RecursionError:
+        raise ValidationError("The body is nested too deeply to be an event.") from None
     if not isinstance(data, dict):
         raise ValidationError("The body must be a JSON object.")
     errors: list[str] = []

@@ -36,7 +36,7 @@ def _text(step: dict, key: str, what: str, *, required: bool = True, limit: int 
 
 def _choice(step: dict, key: str, options: dict, what: str) -> str:
     value = step.get(key)
-    if value not in options:
+    if not isinstance(value, str) or value not in options:
         raise ValidationError(f"Pick {what}: one of {', '.join(options)}.")
     return value
 
@@ -44,7 +44,7 @@ def _choice(step: dict, key: str, options: dict, what: str) -> str:
 def _tier(step: dict, what: str) -> int:
     try:
         level = int(step.get("tier"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError(f"{what}: give the tier's level (1, 2, 3 …).") from None
     if not Tier.objects.filter(level=level, is_active=True).exists():
         raise ValidationError(f"{what}: there is no active tier L{level}.")
@@ -105,7 +105,7 @@ def _create_ticket(step: dict) -> dict:
 def _snapshot(step: dict) -> dict:
     try:
         history = int(step.get("history") or 10)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError("Snapshot: how many recent changes to keep is a number.") from None
     if not 1 <= history <= MAX_HISTORY:
         raise ValidationError(f"Snapshot: keep between 1 and {MAX_HISTORY} recent changes.")
@@ -195,7 +195,7 @@ STEP_KINDS: dict[str, StepKind] = {
 
 
 def clean_step(step) -> dict:
-    if not isinstance(step, dict) or step.get("kind") not in STEP_KINDS:
+    if not isinstance(step, dict) or not isinstance(step.get("kind"), str) or step["kind"] not in STEP_KINDS:
         kind = step.get("kind") if isinstance(step, dict) else step
         raise ValidationError(f"Unknown step kind “{kind}”: use one of {', '.join(STEP_KINDS)}.")
     return {"kind": step["kind"], **STEP_KINDS[step["kind"]].clean(step)}

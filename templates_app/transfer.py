@@ -8,6 +8,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from escalations.plain_yaml import YamlRefused, load_plain_yaml
 from templates_app import services
 from templates_app.content import from_portable, portable
 from templates_app.models import Template, TemplateVersion
@@ -31,14 +32,37 @@ def export_templates() -> str:
     return yaml.safe_dump({"templates": document}, sort_keys=False, allow_unicode=True)
 
 
+NAME_MAX_LENGTH = Template._meta.get_field("name").max_length
+
+
+def _entry_problems(entry: dict) -> list[str]:
+    problems = []
+    if not isinstance(entry.get("description") or "", str):
+        problems.append(f"{entry['name']}: the description is text.")
+    if not isinstance(entry.get("version") or {}, dict):
+        problems.append(f"{entry['name']}: the version is a mapping of its fields (event, conditions, steps …).")
+    return problems
+
+
+def _named(entry) -> bool:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return isinstance(name, str) and 0 < len(name.strip()) <= NAME_MAX_LENGTH
+
+
 def entries(document: str) -> list[dict]:
+    """The file's template entries, checked for shape; ValidationError with every problem otherwise."""
     try:
-        data = yaml.safe_load(document)
-    except yaml.YAMLError as error:
-        raise ValidationError(f"This is not valid YAML: {error}") from None
+        data = load_plain_yaml(document)
+    except YamlRefused as refused:
+        raise ValidationError(f"This document is {refused.problem}.") from None
     entries = data.get("templates") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(entry, dict) and entry.get("name") for entry in entries):
-        raise ValidationError("Expected `templates:` with a list of entries, each with a name and a version.")
+    if not isinstance(entries, list) or not all(_named(entry) for entry in entries):
+        raise ValidationError(
+            "Expected `templates:` with a list of entries, "
+            f"each with a name (text of at most {NAME_MAX_LENGTH} characters) and a version."
+        )
+    if problems := [problem for entry in entries for problem in _entry_problems(entry)]:
+        raise ValidationError(problems)
     return entries
 
 

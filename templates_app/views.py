@@ -1,5 +1,6 @@
 """Template pages: agents read, managers edit, review and run the governance actions. Each write calls one service."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -194,8 +195,11 @@ def version_action(request, pk: int, action: str):
     version = _version(request, pk)
     if action not in ACTIONS:
         raise Http404("No such action")
+    form = ReasonForm(request.POST)
     try:
-        result = ACTIONS[action](version=version, by=request.user, reason=request.POST.get("reason", ""))
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        result = ACTIONS[action](version=version, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("templates_app:version", pk=pk)
@@ -247,6 +251,13 @@ def _source(request, slug: str) -> InboundSource | JsonResponse:
     return source
 
 
+def _too_many(wait: int) -> JsonResponse:
+    limit = settings.INBOUND_RATE_LIMIT
+    response = JsonResponse({"errors": [f"More than {limit} events a minute: try again in {wait} s."]}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @csrf_exempt  # other systems post here with a token, not a session: there is no cookie to forge
 @login_not_required
 @require_POST
@@ -254,6 +265,8 @@ def inbound_receive(request, slug: str):
     source = _source(request, slug)
     if isinstance(source, JsonResponse):
         return source
+    if wait := services.inbound_rate_take(source=source):
+        return _too_many(wait)
     try:
         event, created = services.inbound_event_receive(source=source, payload=inbound.parse(request.body))
     except ValidationError as error:

@@ -28,6 +28,7 @@ from escalations.models import EscalationCriterion, NotificationChannel, Severit
 
 SEED_PATH = Path(__file__).parent / "fixtures" / "seed_002_escalation_config.yaml"
 SEED = SEED_PATH.read_text(encoding="utf-8")
+ALIAS_BOMB = (Path(__file__).parent / "fixtures" / "yaml_alias_bomb.yaml").read_text(encoding="utf-8")
 
 
 def seed_with(change: Callable[[dict], Any]) -> str:
@@ -204,6 +205,19 @@ BAD_DOCUMENTS = {
         SEED + "  tiers: []\n",
         "document: not valid YAML at line 63, column 3 (duplicate key 'tiers')",
     ),
+    "nested aliases (a YAML bomb)": (ALIAS_BOMB, "document: not valid YAML at line 1, column 4 (anchors (&name)"),
+    "an anchor": (
+        SEED.replace("  tiers:", "  tiers: &tiers", 1),
+        "document: not valid YAML at line 3, column 10 (anchors",
+    ),
+    "a file over 1 MB": (SEED + "#" * 1024 * 1024, "document: larger than 1 MB"),
+    "a NUL character": (
+        SEED.replace('"Front-Line Support"', '"Front\\0Line"'),
+        "document: not valid YAML at line 5, column 13 (this value contains a NUL character",
+    ),
+    "nesting 60 deep": ("escalation: " + "[" * 60 + "]" * 60, "document: not valid YAML at line 1, column 62 (nested"),
+    "a date PyYAML cannot build": ("escalation: 0000-00-00\n", "escalation: expected a mapping, got '0000-00-00'"),
+    "a tagged date": ("escalation: !!timestamp 2026-01-01\n", "document: not valid YAML at line 1, column 13 (tag:"),
 }
 
 

@@ -7,15 +7,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from escalations import notifications, roles
 from escalations.selectors import notifications as selectors
+from escalations.validators import whole_number
 
 
 @require_http_methods(["GET", "POST"])
 def notification_inbox(request):
     """The latest in-app notifications; "Mark all read" marks everything up to the newest one the page showed."""
     if request.method == "POST":
-        up_to = request.POST.get("up_to", "")
-        if up_to.isdigit():
-            marked = notifications.mark_read(user=request.user, up_to_id=int(up_to))
+        if (up_to := whole_number(request.POST.get("up_to", ""), digits=18)) is not None:
+            marked = notifications.mark_read(user=request.user, up_to_id=up_to)
             messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked read.")
         return redirect("escalations:notifications")
     shown = selectors.inbox(request.user)

@@ -35,3 +35,14 @@ class InboundSource(models.Model):
 
     def accepts(self, token: str) -> bool:
         return self.is_active and hmac.compare_digest(self.token_hash, hash_token(token))
+
+
+class InboundRateWindow(models.Model):
+    """How many events a source posted in its current minute, so every web worker counts against the same limit."""
+
+    source = models.OneToOneField(InboundSource, on_delete=models.CASCADE, primary_key=True, related_name="rate_window")
+    starts_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.count} since {self.starts_at:%H:%M}"

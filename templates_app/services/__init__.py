@@ -12,13 +12,14 @@ from templates_app.services.governance import (
     version_submit,
     version_update,
 )
-from templates_app.services.inbound import inbound_event_receive, inbound_source_save
+from templates_app.services.inbound import inbound_event_receive, inbound_rate_take, inbound_source_save
 from templates_app.services.records import checklist_item_sign, inbound_event_record
 
 __all__ = [
     "checklist_item_sign",
     "inbound_event_receive",
     "inbound_event_record",
+    "inbound_rate_take",
     "inbound_source_save",
     "run_event",
     "template_create",

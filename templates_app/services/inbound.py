@@ -1,15 +1,23 @@
 """Inbound events posted by outside systems: recorded once per event id, then run like the ticket page's form."""
 
+import math
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 
 from escalations import roles
 from escalations import services as desk
 from templates_app.inbound import InboundPayload
-from templates_app.models import InboundEvent, InboundSource
+from templates_app.models import InboundEvent, InboundRateWindow, InboundSource
 from templates_app.models.inbound import hash_token
+
+RATE_WINDOW = timedelta(minutes=1)
 from templates_app.services.records import inbound_event_record
 
 
@@ -38,6 +46,27 @@ def inbound_source_save(*, source: InboundSource, by, token: str = "") -> Inboun
         source._change_reason = "New token" if token else "Settings changed"
         source.save()
     return source
+
+
+def inbound_rate_take(*, source: InboundSource) -> int:
+    """Count one post against the source's INBOUND_RATE_LIMIT a minute: 0 when it may go on, else the seconds to wait.
+
+    The count is a row in the database, so every web worker counts against the same limit. One UPDATE either starts
+    a new minute or adds one while under the limit, so two posts at once never both take the last place.
+    """
+    now = timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    new_minute = Q(starts_at__lt=minute)
+    with transaction.atomic():
+        InboundRateWindow.objects.bulk_create(
+            [InboundRateWindow(source=source, starts_at=minute)], ignore_conflicts=True
+        )
+        counted = InboundRateWindow.objects.filter(new_minute | Q(count__lt=settings.INBOUND_RATE_LIMIT), source=source)
+        taken = counted.update(
+            starts_at=Case(When(new_minute, then=Value(minute)), default=F("starts_at")),
+            count=Case(When(new_minute, then=Value(1)), default=F("count") + 1),
+        )
+    return 0 if taken else math.ceil((minute + RATE_WINDOW - now).total_seconds())
 
 
 def inbound_event_receive(*, source: InboundSource, payload: InboundPayload) -> tuple[InboundEvent, bool]:

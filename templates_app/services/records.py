@@ -7,7 +7,8 @@ from django.utils import timezone
 from escalations import roles
 from escalations.models import Ticket
 from escalations.signals import send_ticket_event
-from templates_app.models import ChecklistItem, InboundEvent, ValidationWindow
+from escalations.validators import refuse_nul_characters
+from templates_app.models import ChecklistItem, InboundEvent, InboundSource, ValidationWindow
 from templates_app.models.governance import Event
 
 
@@ -31,16 +32,28 @@ def checklist_item_sign(*, item: ChecklistItem, by, decision: str) -> ChecklistI
     return item
 
 
+def _may_record(ticket: Ticket, by, origin: InboundSource | None) -> bool:
+    """A person records events only on a ticket they work; a source posts about any ticket, as its own system user.
+
+    The event sets off the ticket's templates: pages, escalations, checklist items that block its close.
+    """
+    if origin is not None:
+        return origin.is_active and origin.user_id == by.pk
+    return roles.can_work_ticket(ticket, by)
+
+
 def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "", **origin) -> InboundEvent:
     """Another system (CRM, publishing pipeline, monitoring) reports something about a ticket.
 
     `origin` names the InboundSource and its event id when the system posted it itself (see services.inbound).
     """
-    if not by.has_perm(roles.WORK_TICKETS):
-        raise PermissionDenied("You may not record events on tickets.")
+    if not _may_record(ticket, by, origin.get("origin")):
+        raise PermissionDenied(f"Only someone working {ticket.reference} records events on it.")
     name, source = (name or "").strip(), (source or "").strip()
     if not name:
         raise ValidationError("Name the event, e.g. lead_rejected or pipeline_failure.")
+    refuse_nul_characters(name, "The event's name")
+    refuse_nul_characters(source, "The event's source")
     with transaction.atomic():
         event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by, **origin)
         send_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})

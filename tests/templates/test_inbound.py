@@ -1,13 +1,16 @@
 """Outside systems post inbound events with their source's token; each event id is acted on once."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
+from django.test import override_settings
 from django.urls import reverse
 
 from escalations.models import Ticket
 from templates_app import services
-from templates_app.models import InboundEvent, InboundSource, TemplateRun
+from templates_app.models import InboundEvent, InboundRateWindow, InboundSource, TemplateRun
 from tests.templates.conftest import live
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +122,20 @@ def test_a_deactivated_source_or_another_sources_address_is_refused(desk, crm, p
             json.dumps({"event_id": "e1", "name": "x", "new_ticket": {"account": "Nobody", "severity": "P9"}}),
             "new_ticket.title is required.",
         ),
+        ("[" * 100_000 + "]" * 100_000, "The body is nested too deeply to be an event."),
+        ('{"event_id": "e1", "name": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        (json.dumps({"event_id": "e\x001", "name": "x", "ticket": "SUP-1"}), "event_id contains a NUL character"),
+        (json.dumps({"event_id": "e1", "name": "lead\ud800", "ticket": "SUP-1"}), "name contains half of a surrogate"),
+        (json.dumps({"event_id": "e1", "name": "x", "ticket": "SUP-²"}), "there is no ticket “SUP-²”"),
+        (json.dumps({"event_id": "e1", "name": "x", "ticket": "SUP-" + "9" * 5000}), "there is no ticket “SUP-999"),
+        (
+            json.dumps({"event_id": "e1", "name": "x", "new_ticket": {"title": "t", "account": "Acme\x00"}}),
+            "new_ticket.account contains a NUL character",
+        ),
+        (
+            json.dumps({"event_id": "e1", "name": "x", "new_ticket": {"title": "t", "severity": "P\x001"}}),
+            "new_ticket.severity: use one of",
+        ),
     ],
 )
 def test_bad_json_is_refused_with_a_clear_400_and_nothing_recorded(desk, post, raw, message):
@@ -126,6 +143,21 @@ def test_bad_json_is_refused_with_a_clear_400_and_nothing_recorded(desk, post, r
     assert response.status_code == 400
     assert message in " ".join(response.json()["errors"])
     assert not InboundEvent.objects.exists() and not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("event_id", "crm\x00-1", "event_id contains a NUL character"),
+        ("name", "lead_rejected\x00", "name contains a NUL character"),
+        ("source", "paid\udc80", "source contains half of a surrogate pair"),
+    ],
+)
+def test_text_no_database_can_store_is_refused_with_a_400(desk, post, field, value, message):
+    response = post(_lead(desk.open_ticket()) | {field: value})
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["errors"])
+    assert not InboundEvent.objects.exists()
 
 
 def test_the_endpoint_takes_only_posts(client, crm):
@@ -152,3 +184,33 @@ def test_an_admin_adds_a_source_in_the_admin_and_is_shown_its_token_once(client,
     source = InboundSource.objects.get(slug="publishing")
     shown = next(str(m) for m in response.context["messages"] if "shown this once" in str(m))
     assert source.accepts(shown.rsplit(" ", 1)[1]) and source.user.username == "inbound-publishing"
+
+
+@override_settings(INBOUND_RATE_LIMIT=2)
+def test_a_source_over_its_rate_gets_429_with_retry_after_until_the_next_minute(desk, post):
+    ticket = desk.open_ticket()
+    with time_machine.travel(datetime(2026, 12, 1, 9, 30, 20, tzinfo=UTC), tick=False):
+        answers = [post(_lead(ticket, f"crm-{n}")) for n in range(3)]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert answers[2]["Retry-After"] == "40"
+    assert "More than 2 events a minute" in answers[2].json()["errors"][0]
+    assert InboundEvent.objects.count() == 2
+    with time_machine.travel(datetime(2026, 12, 1, 9, 31, tzinfo=UTC), tick=False):
+        assert post(_lead(ticket, "crm-3")).status_code == 201
+
+
+@override_settings(INBOUND_RATE_LIMIT=1)
+def test_each_source_has_its_own_rate_counted_in_the_database(desk, crm, post):
+    other = "cms-token-0123456789-abcdefghijklmnop"
+    services.inbound_source_save(source=InboundSource(slug="cms", name="CMS"), by=desk.admin, token=other)
+    ticket = desk.open_ticket()
+    with time_machine.travel(datetime(2026, 12, 1, 9, 30, tzinfo=UTC), tick=False):
+        assert post(_lead(ticket, "a")).status_code == 201
+        assert post(_lead(ticket, "a"), token=other, slug="cms").status_code == 201
+        assert post(_lead(ticket, "b")).status_code == 429
+    assert InboundRateWindow.objects.get(source=crm).count == 1
+
+
+def test_refused_tokens_do_not_use_up_the_sources_rate(desk, post):
+    post(_lead(desk.open_ticket()), token="wrong-token-0123456789-abcdefghijklm")
+    assert not InboundRateWindow.objects.exists()

@@ -1,12 +1,13 @@
 """The template pages: agents read, managers edit and approve; forged and bad posts are refused, never a 500."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from escalations.models import Notification, Ticket
 from templates_app import services
-from templates_app.models import ChecklistItem, InboundEvent, Template, TemplateVersion
+from templates_app.models import ChecklistItem, InboundEvent, Template, TemplateRun, TemplateVersion
 from templates_app.qa import runs_with_checks, ticket_runs
 from templates_app.services.execution import run_event
 from tests.templates.conftest import draft, live, submitted
@@ -229,6 +230,22 @@ def test_the_ticket_page_shows_the_checklist_and_an_agent_signs_it(
     assert client.post(reverse("templates_app:sign", args=[item.pk]), {"decision": "x"}).status_code == 404
 
 
+@pytest.mark.parametrize(("action", "status"), [("submit", Status.DRAFT), ("activate", Status.APPROVED)])
+def test_a_reason_with_a_nul_character_is_refused_with_a_message_and_nothing_changes(client, desk, action, status):
+    version = draft(desk) if status == Status.DRAFT else submitted(desk)
+    if status == Status.APPROVED:
+        version = services.version_approve(
+            version=version, by=desk.manager2, comment="ok", seen_hash=version.content_hash(), activate=False
+        )
+    client.force_login(desk.manager2)
+    changes = version.history.count()
+    url = reverse("templates_app:action", args=[version.pk, action])
+    response = client.post(url, {"reason": "Goes\x00live"}, follow=True)
+    assert "Null characters are not allowed" in response.content.decode()
+    assert TemplateVersion.objects.get(pk=version.pk).status == status
+    assert version.history.count() == changes
+
+
 def test_yaml_export_and_import_round_trip_as_drafts(client, desk):
     live(desk)
     client.force_login(desk.manager)
@@ -302,6 +319,33 @@ def test_an_agent_records_an_inbound_event_on_a_ticket(client, desk):
     assert InboundEvent.objects.get().name == "lead_rejected"
     client.force_login(desk.outsider)
     assert client.post(url, {"name": "lead_rejected"}).status_code == 404
+
+
+def test_an_agent_of_another_tier_may_not_set_off_a_tickets_templates_with_an_inbound_event(
+    client, desk, django_capture_on_commit_callbacks
+):
+    live(desk, event="inbound", conditions={"groups": []}, steps=[{"kind": "set_fields", "severity": "P0"}])
+    ticket = desk.open_ticket()
+    client.force_login(desk.l2_agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("templates_app:inbound", args=[ticket.number]), {"name": "lead_rejected"})
+    assert response.status_code == 403
+    assert not InboundEvent.objects.exists() and not TemplateRun.objects.exists()
+    assert Ticket.objects.get(pk=ticket.pk).severity == desk.p3
+
+
+def test_the_service_refuses_an_inbound_event_from_someone_who_does_not_work_the_ticket(desk):
+    with pytest.raises(PermissionDenied, match="Only someone working"):
+        services.inbound_event_record(ticket=desk.open_ticket(), by=desk.l2_agent, name="lead_rejected")
+    assert not InboundEvent.objects.exists()
+
+
+@pytest.mark.parametrize(("person", "offered"), [("l1_agent", True), ("manager", True), ("l2_agent", False)])
+def test_the_ticket_page_offers_the_inbound_form_only_to_those_who_work_the_ticket(client, desk, person, offered):
+    ticket = desk.open_ticket()
+    client.force_login(getattr(desk, person))
+    page = client.get(reverse("escalations:ticket", args=[ticket.number])).content.decode()
+    assert (f'action="{reverse("templates_app:inbound", args=[ticket.number])}"' in page) is offered
 
 
 def test_the_ticket_page_shows_the_validation_window_with_its_due_time(
