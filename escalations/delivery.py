@@ -75,17 +75,17 @@ def is_public(address: IPAddress) -> bool:
 
 def endpoint_of(url: str) -> tuple[str, int]:
     """The URL's host and port, once its scheme and form allow a webhook to be sent there."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a malformed [IPv6] host or port
+        raise UnsafeAddress("The webhook address has an invalid host or port.") from None
     if parts.scheme not in ("http", "https"):
         raise UnsafeAddress("A webhook address must start with http:// or https://.")
     if parts.username is not None or parts.password is not None:
         raise UnsafeAddress("A webhook address may not carry a user name or password; put a token in the path.")
     if not parts.hostname:
         raise UnsafeAddress("The webhook address has no host.")
-    try:
-        port = parts.port
-    except ValueError:
-        raise UnsafeAddress("The webhook address has an invalid port.") from None
     return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 

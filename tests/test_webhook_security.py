@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -149,6 +149,8 @@ def test_it_refuses_a_webhook_address_that_is_not_public(dns, connections, url):
         ("gopher://hooks.example:70/", "http:// or https://"),
         ("https://admin:hunter2@hooks.example/", "user name or password"),
         ("https://token@hooks.example/", "user name or password"),
+        ("http://[::1/", "invalid host or port"),
+        ("http://hooks.example:99999/", "invalid host or port"),
     ],
 )
 def test_it_refuses_other_schemes_and_credentials_in_the_url(dns, settings, url, reason):
@@ -316,6 +318,12 @@ def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(desk, signed_
         after = signed_hook.received[-1]
         assert after["headers"]["webhook-signature"] == _signature(new, after)
         assert verify(new, after["headers"], after["raw"]) and not verify(old, after["headers"], after["raw"])
+
+
+def test_a_malformed_overlap_setting_fails_loudly(settings):
+    settings.WEBHOOK_SECRET_OVERLAP_HOURS = 0
+    with pytest.raises(ImproperlyConfigured, match="WEBHOOK_SECRET_OVERLAP_HOURS"):
+        webhooks.secret_overlap()
 
 
 def test_the_overlap_window_is_configurable(desk, signed_hook, settings):
