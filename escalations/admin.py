@@ -2,8 +2,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from config.admin import AuditedAdmin
@@ -22,6 +24,7 @@ from escalations.models import (
     Tier,
     WebhookEndpoint,
 )
+from escalations.services import webhooks
 from escalations.services.audit import transition_label
 from escalations.services.clock import profile_set_away
 
@@ -147,9 +150,52 @@ class CalendarAdmin(AuditedAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "severity", "slack_format", "is_active"]
+class WebhookEndpointAdmin(AuditedAdmin):
+    """A new endpoint's signing secret is shown once; "Rotate" makes a new one, shown once, the old one signing too
+    for the overlap window. The secrets are never displayed again."""
+
+    list_display = ["name", "team", "severity", "slack_format", "is_active", "signing"]
     list_filter = ["is_active", "team", "severity"]
+    readonly_fields = ["signing"]
+    actions = ["rotate_secret", "end_overlap"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a webhook typed without a scheme
+
+    @admin.display(description="Signing")
+    def signing(self, obj: WebhookEndpoint) -> str:
+        if obj.pk is None:
+            return "A secret is made when you save, and shown once."
+        overlap = webhooks.overlap_words(obj, timezone.now())
+        return f"Rotated: {overlap}" if overlap else "One secret"
+
+    def save_model(self, request, obj, form, change) -> None:
+        webhooks.webhook_endpoint_save(endpoint=obj, by=request.user)
+        if not change:
+            messages.warning(request, f"The signing secret of {obj.name}, shown this once: {obj.secret}")
+
+    @admin.action(description="Rotate the signing secret", permissions=["change"])
+    def rotate_secret(self, request, queryset) -> None:
+        for endpoint in queryset:
+            try:
+                secret = webhooks.webhook_endpoint_rotate_secret(endpoint=endpoint, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"The new signing secret of {endpoint.name}, shown this once: {secret}",
+                    level=messages.WARNING,
+                )
+
+    @admin.action(description="Stop signing with the previous secret now", permissions=["change"])
+    def end_overlap(self, request, queryset) -> None:
+        ended = [
+            endpoint.name
+            for endpoint in queryset
+            if webhooks.webhook_endpoint_end_overlap(endpoint=endpoint, by=request.user)
+        ]
+        self.message_user(
+            request, f"Only the current secret signs now for: {', '.join(ended) or 'none (nothing was rotated)'}."
+        )
 
 
 class RecordAdmin(admin.ModelAdmin):

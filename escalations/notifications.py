@@ -13,18 +13,19 @@ The life of a notification:
 3. `retry_due_notifications` (the minute schedule) delivers every pending row whose time has come: the retries,
    and rows whose task was lost on the way (a broker down at commit, a worker killed with the task in hand).
 
+Webhooks go out through `escalations.delivery`: to public addresses only, signed, redirects not followed.
+
 Delivery is at least once: a worker that dies after sending but before recording the outcome leaves a claimed row,
 which is sent again when its lease runs out. Everything short of that crash sends each notification once.
 """
 
+import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,7 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from escalations import roles
+from escalations import delivery, roles
 from escalations.bulk import insert_rows
 from escalations.models import Notification, Ticket, WebhookEndpoint
 
@@ -48,8 +49,7 @@ BACKOFF_CAP = timedelta(hours=1)
 # How long a claimed row is left alone by other workers. Far longer than one send (the webhook timeout, an SMTP
 # exchange), so a lease only runs out when the worker holding it died.
 LEASE = timedelta(minutes=5)
-ERROR_MAX_CHARS = 1000
-RESPONSE_EXCERPT_BYTES = 300
+ERROR_MAX_CHARS = 200
 Channel, Status = Notification.Channel, Notification.Status
 
 
@@ -64,7 +64,7 @@ class Undeliverable(Exception):
 # -- settings -----------------------------------------------------------------------------------------------------
 
 
-def _positive_setting(name: str, default: float, kind: type = float) -> float:
+def positive_setting(name: str, default: float, kind: type = float) -> float:
     value = getattr(settings, name, default)
     try:
         number = kind(value)
@@ -77,12 +77,12 @@ def _positive_setting(name: str, default: float, kind: type = float) -> float:
 
 def webhook_timeout() -> float:
     """Seconds a webhook may take to connect and to answer each read (NOTIFICATION_WEBHOOK_TIMEOUT, default 5)."""
-    return _positive_setting("NOTIFICATION_WEBHOOK_TIMEOUT", 5.0)
+    return positive_setting("NOTIFICATION_WEBHOOK_TIMEOUT", 5.0)
 
 
 def max_attempts() -> int:
     """Attempts before a notification is given up as failed (NOTIFICATION_MAX_ATTEMPTS, default 5)."""
-    return _positive_setting("NOTIFICATION_MAX_ATTEMPTS", 5, int)
+    return positive_setting("NOTIFICATION_MAX_ATTEMPTS", 5, int)
 
 
 def site_url() -> str:
@@ -333,23 +333,23 @@ def _send_email(notification: Notification) -> None:
     send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
 
 
+def slack_escaped(text: str) -> str:
+    """Slack reads <…> as links and mentions (<!channel>) and &… as entities: people's text must not."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def webhook_payload(notification: Notification, *, slack: bool) -> dict:
     url = ticket_url(notification.ticket)
     reference = notification.ticket.reference if notification.ticket else ""
     if slack:
-        link = f" <{url}|{reference}>" if reference else ""
-        return {"text": f"*{notification.subject}*{link}\n{notification.body}"}
+        link = f" <{url}|{slack_escaped(reference)}>" if reference else ""
+        return {"text": f"*{slack_escaped(notification.subject)}*{link}\n{slack_escaped(notification.body)}"}
     return {"ticket": reference, "subject": notification.subject, "body": notification.body, "url": url}
 
 
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect answers a POST with a GET elsewhere: it is not a delivery, so it counts as a non-2xx failure."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_RefuseRedirects)
+def webhook_id(notification: Notification) -> str:
+    """The same on every attempt, so a receiver can tell a retry from a new message."""
+    return f"msg_{notification.pk}"
 
 
 def _send_webhook(notification: Notification) -> None:
@@ -358,44 +358,42 @@ def _send_webhook(notification: Notification) -> None:
         raise Undeliverable("The webhook endpoint was deleted.")
     if not endpoint.is_active:
         raise Undeliverable(f"The webhook endpoint {endpoint.name!r} was deactivated.")
-    if urlsplit(endpoint.url).scheme not in ("http", "https"):
-        raise Undeliverable(f"The webhook endpoint {endpoint.name!r} has no http(s) URL.")
-    data = json.dumps(webhook_payload(notification, slack=endpoint.slack_format)).encode()
-    request = urllib.request.Request(
-        endpoint.url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "EscalationDesk-Notifications/1"},
+    body = json.dumps(webhook_payload(notification, slack=endpoint.slack_format)).encode()
+    now = timezone.now()
+    signed = delivery.signed_headers(
+        endpoint.signing_secrets(now), message_id=webhook_id(notification), timestamp=int(now.timestamp()), body=body
     )
+    headers = {"Content-Type": "application/json", "User-Agent": "EscalationDesk-Notifications/1", **signed}
     timeout = webhook_timeout()
     try:
-        # Any status outside 2xx raises HTTPError (redirects included, see _RefuseRedirects).
-        with _opener.open(request, timeout=timeout) as response:
-            if not 200 <= response.status < 300:
-                raise urllib.error.HTTPError(endpoint.url, response.status, response.reason, response.headers, None)
-    except TimeoutError as error:  # no answer within the timeout (socket.timeout is TimeoutError)
+        status = delivery.post(endpoint.url, body=body, headers=headers, timeout=timeout)
+    except delivery.UnsafeAddress as error:
+        raise Undeliverable(f"Refused: {error}") from error
+    except delivery.HostNotFound as error:
+        raise DeliveryError(str(error)) from error
+    except TimeoutError as error:  # no connection, or no answer, within the timeout
         raise DeliveryError(f"Timed out after {timeout:g} s") from error
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, TimeoutError):  # no connection within the timeout
-            raise DeliveryError(f"Timed out after {timeout:g} s") from error
-        raise
+    if not 200 <= status < 300:  # redirects included: they are not followed
+        raise DeliveryError(f"HTTP {status} {_phrase(status)}".strip())
+
+
+def _phrase(status: int) -> str:
+    """The standard words for a status, never the receiver's own (which it could fill with anything)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def describe_error(error: Exception) -> str:
-    """What went wrong, for the people reading the failed deliveries page; never the webhook's URL (a secret)."""
-    if isinstance(error, urllib.error.HTTPError):
-        try:
-            excerpt = error.read(RESPONSE_EXCERPT_BYTES).decode(errors="replace").strip()
-        except Exception:  # noqa: BLE001
-            excerpt = ""
-        message = f"HTTP {error.code} {error.reason}" + (f": {excerpt}" if excerpt else "")
-    elif isinstance(error, urllib.error.URLError):
-        reason = error.reason
-        message = (
-            f"{type(reason).__name__}: {reason.strerror if isinstance(reason, OSError) and reason.strerror else reason}"
-        )
-    elif isinstance(error, Undeliverable | DeliveryError):
+    """What went wrong in a line, for the failed deliveries page: never the webhook's URL (a secret), nor what the
+    receiver answered beyond its status."""
+    if isinstance(error, Undeliverable | DeliveryError):
         message = str(error)
+    elif isinstance(error, http.client.HTTPException):
+        message = f"Not an HTTP answer ({type(error).__name__})"
+    elif isinstance(error, OSError) and error.strerror:
+        message = f"{type(error).__name__}: {error.strerror}"
     else:
         message = f"{type(error).__name__}: {error}"
     return message[:ERROR_MAX_CHARS]

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from escalations.delivery import new_secret, validate_webhook_url
 from escalations.models.config import Severity
 from escalations.models.ticket import Ticket
 
@@ -44,17 +45,41 @@ class SlaEvent(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    """Where a team's or a severity's notifications are POSTed (e.g. a Slack incoming webhook)."""
+    """Where a team's or a severity's notifications are POSTed (e.g. a Slack incoming webhook), signed.
+
+    The signing secret is kept (it signs every request) but shown only once, when made; after a rotation the
+    previous secret signs too until `previous_secret_expires_at`, so receivers can switch without losing a message.
+    Neither secret is copied into the history.
+    """
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500)
+    url = models.URLField(
+        max_length=500,
+        validators=[validate_webhook_url],
+        help_text="http(s), to a public address (or a host in WEBHOOK_ALLOWED_HOSTS); redirects are not followed.",
+    )
     team = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks")
     severity = models.ForeignKey(Severity, null=True, blank=True, on_delete=models.CASCADE, related_name="webhooks")
     slack_format = models.BooleanField(default=False, help_text='Send a Slack-compatible {"text": …} payload.')
     is_active = models.BooleanField(default=True)
+    secret = models.CharField(max_length=100, default=new_secret, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["secret", "previous_secret"])
 
     def __str__(self) -> str:
         return self.name
+
+    def overlap_ends(self, now):
+        """When the previous secret stops signing, while it still signs; else None."""
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            return self.previous_secret_expires_at
+        return None
+
+    def signing_secrets(self, now) -> list[str]:
+        """The current secret, then the previous one while its overlap lasts."""
+        return [self.secret, self.previous_secret] if self.overlap_ends(now) else [self.secret]
 
 
 class Notification(models.Model):
