@@ -72,3 +72,10 @@ def test_a_period_with_no_tickets_renders_every_report(client, desk):
         assert response.status_code == 200, what
     page = get_report(client, "sla", desk.manager).content.decode()
     assert "Nothing in this period." in page
+
+
+@pytest.mark.parametrize("dimension", ["account", "passed_tier", "acked_by"])
+def test_a_figure_whose_id_no_database_can_hold_falls_back_to_every_ticket(client, desk, worked, dimension):
+    response = get_report(client, "tickets", desk.manager, metric="opened", **{dimension: 10**23})
+    assert response.status_code == 200
+    assert len(response.context["tickets"]) == 2
