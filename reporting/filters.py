@@ -27,6 +27,9 @@ PERIODS = {
 DEFAULT_PERIOD = "30d"
 MAX_PERIOD = timedelta(days=366)
 DAILY_UP_TO = timedelta(days=35)
+# Custom dates stay within years the desk can have tickets in: the previous period (up to a year earlier), the day
+# after the end and the week buckets are computed from them, and at year 1 or 9999 they would leave the calendar.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 CURRENT, PREVIOUS = "current", "previous"
 
 
@@ -49,6 +52,11 @@ class ReportFilter:
     @property
     def previous_start(self) -> datetime:
         return self.previous or self.start - (self.end - self.start)
+
+    @property
+    def in_no_team(self) -> bool:
+        """A reader who is no manager and in no tier's team (yet): the report has no tickets to show them."""
+        return self.teams is not None and not self.teams
 
     @property
     def bucket(self) -> str:
@@ -152,6 +160,8 @@ class ReportFilterForm(forms.Form):
         if data.get("period") == "custom":
             if not data.get("start") or not data.get("end"):
                 raise forms.ValidationError("Custom dates need a start and an end.")
+            if data["start"] < FIRST_DAY or data["end"] > LAST_DAY:
+                raise forms.ValidationError(f"Custom dates go from {FIRST_DAY} to {LAST_DAY}.")
             if data["end"] < data["start"]:
                 raise forms.ValidationError("The end date is before the start date.")
             if data["end"] - data["start"] >= MAX_PERIOD:

@@ -8,6 +8,11 @@ from reporting.models import EscalationReview
 from reporting.selectors.drilldown import METRICS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+LARGEST_ID = 2**63 - 1  # a BigAutoField's: a larger number fails in the database, not as an unknown id
+
+
+def _id() -> forms.IntegerField:
+    return forms.IntegerField(required=False, min_value=1, max_value=LARGEST_ID)
 
 
 class AccountFilterForm(ReportFilterForm):
@@ -25,15 +30,15 @@ class DrilldownForm(forms.Form):
 
     metric = forms.ChoiceField(choices=[(key, label) for key, (label, _) in METRICS.items()], required=False)
     which = forms.ChoiceField(choices=[("current", "current"), ("previous", "previous")], required=False)
-    account = forms.IntegerField(required=False, min_value=1)
+    account = _id()
     calendar = forms.CharField(required=False, max_length=100)
-    passed_tier = forms.IntegerField(required=False, min_value=1)
-    left_tier = forms.IntegerField(required=False, min_value=1)
-    escalated_by = forms.IntegerField(required=False, min_value=1)
+    passed_tier = _id()
+    left_tier = _id()
+    escalated_by = _id()
     kind = forms.ChoiceField(choices=[("", "")] + Escalation.Kind.choices, required=False)
-    acked_by = forms.IntegerField(required=False, min_value=1)
+    acked_by = _id()
     handoffs = forms.IntegerField(required=False, min_value=0, max_value=1000)
-    failed_over = forms.IntegerField(required=False, min_value=1)
+    failed_over = _id()
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
 

@@ -4,6 +4,7 @@ A page is a list of Table objects; the same objects are drawn as HTML, downloade
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.http import QueryDict
@@ -14,7 +15,20 @@ from reporting.definitions import DEFINITIONS
 from reporting.filters import CURRENT, PREVIOUS, ReportFilter
 from reporting.models import EscalationReview
 from reporting.selectors import accounts, escalations, overview, quality, reviews, sla
-from reporting.tables import Cell, Chart, Table, change, count, duration, human_duration, percent
+from reporting.tables import (
+    MINUTES,
+    NOTHING,
+    PERCENT,
+    Cell,
+    Chart,
+    Table,
+    count,
+    duration,
+    human_duration,
+    in_minutes,
+    money,
+    percent,
+)
 
 FILTER_FIELDS = ("period", "start", "end", "tier", "team", "severity", "account_tier", "category", "agent")
 
@@ -109,14 +123,18 @@ def _headline() -> list[tuple[str, Callable[[dict], Cell], str, Callable[[dict],
     ]
 
 
-def _difference(label: str, now: float | None, before: float | None) -> str:
+def _difference(label: str, now: float | None, before: float | None) -> Cell:
+    """This period's figure less the previous one's, in its unit: a count, percentage points or minutes."""
+    unit = MINUTES if label.startswith("Time to") else PERCENT if "rate" in label or "compliance" in label else ""
     if now is None or before is None:
-        return "—"
-    if label.startswith("Time to"):
-        delta = now - before
-        return ("+" if delta >= 0 else "−") + human_duration(abs(delta))
-    unit = " pts" if "rate" in label or "compliance" in label else ""
-    return change(now, before, unit) if unit else f"{now - before:+g}"
+        return Cell(NOTHING, unit=unit)
+    delta = now - before
+    sign = "+" if delta >= 0 else "−"
+    if unit == MINUTES:
+        return Cell(sign + human_duration(abs(delta)), value=in_minutes(delta), unit=unit)
+    if unit == PERCENT:
+        return Cell(f"{sign}{abs(delta):.1f} pts".replace(".0 ", " "), value=round(delta, 1), unit=unit)
+    return Cell(f"{delta:+g}", value=delta)
 
 
 HEADLINE_TERMS = [
@@ -146,8 +164,8 @@ def overview_tables(f: ReportFilter, link: Links) -> list[Table]:
         current = cell(now)
         previous = cell(before)
         if metric:
-            current = Cell(current.text, link(metric), current.value)
-            previous = Cell(previous.text, link(metric, which=PREVIOUS), previous.value)
+            current = replace(current, link=link(metric))
+            previous = replace(previous, link=link(metric, which=PREVIOUS))
         headline.add(Cell(label), current, previous, _difference(label, number(now), number(before)))
     headline.footnotes = [(term, DEFINITIONS[term]) for term in HEADLINE_TERMS]
     trend = Table(
@@ -419,7 +437,7 @@ def account_tables(f: ReportFilter, link: Links, *, at_least: int) -> list[Table
         table.add(
             Cell(row["account__name"]),
             Account.AccountTier(row["account__tier"]).label,
-            Cell(f"{row['account__arr']:,}", value=row["account__arr"]),
+            money(row["account__arr"]),
             count(row["account__health_score"]),
             count(row["tickets"], link("opened", account=account)),
             count(row["escalated"], link("escalated", account=account)),

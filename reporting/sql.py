@@ -6,6 +6,7 @@ the two ranks around the wanted position are interpolated, which is exactly perc
 
 from collections.abc import Sequence
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import DateField, FloatField, Func, QuerySet
 from django.db.models.functions import TruncDate, TruncWeek
@@ -85,12 +86,27 @@ def _fetch(sql: str, params: Sequence, names: Sequence[str]) -> list[dict]:
         return _rows(sql, params, names)
 
 
+def compiled(rows: QuerySet) -> tuple[str, tuple] | None:
+    """The SQL and parameters of a queryset, or None when it can match no row.
+
+    Django writes no SQL for a filter on an empty set (`tier__team__in=()`: a reader in no team) and raises
+    EmptyResultSet; its own querysets answer [] without asking the database, and the raw queries here do the same.
+    """
+    try:
+        return rows.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
 def percentile_rows(rows: QuerySet, *, value: str, group_by: Sequence[str] = ()) -> list[dict]:
     """Count, median and p90 of `value` per group, over the rows of a values() queryset, in one query.
 
     Returns dicts with the group columns, `count`, `median` and `p90`.
     """
-    inner, params = rows.order_by().query.sql_with_params()
+    query = compiled(rows)
+    if query is None:
+        return []
+    inner, params = query
     sql = _percentiles_sql(f"({inner}) AS d", group_by, value)
     return _fetch(sql, params, [*group_by, "count", "median", "p90"])
 
@@ -100,13 +116,16 @@ def percentiles_by(rows: QuerySet, *, value: str, columns: Sequence[str]) -> dic
 
     Returns, per column, dicts with `key` (the column's value), `count`, `median` and `p90`.
     """
-    inner, params = rows.order_by().query.sql_with_params()
+    found: dict[str, list[dict]] = {column: [] for column in columns}
+    query = compiled(rows)
+    if query is None:
+        return found
+    inner, params = query
     branches = [
         f"SELECT {index} AS grouping, s{index}.* FROM ({_percentiles_sql('d', [column], value)}) AS s{index}"
         for index, column in enumerate(columns)
     ]
     sql = f"WITH d AS MATERIALIZED ({inner}) " + " UNION ALL ".join(branches)
-    found: dict[str, list[dict]] = {column: [] for column in columns}
     for row in _fetch(sql, params, ["grouping", "key", "count", "median", "p90"]):
         found[columns[row.pop("grouping")]].append(row)
     return found
@@ -126,11 +145,16 @@ def _interpolated(p: float) -> str:
     return f"({low} + (COALESCE({high}, {low}) - {low}) * {fraction})"
 
 
-def grouped_counts(sql: str, params: Sequence, *, group_by: Sequence[str]) -> list[tuple]:
-    """COUNT(*) per group over a subquery the ORM cannot aggregate itself (a UNION)."""
+def grouped_counts(rows: QuerySet, *, group_by: Sequence[str], around: str = "{rows}") -> list[tuple]:
+    """COUNT(*) per group over rows the ORM cannot aggregate itself (a UNION); `around` may wrap them in SQL."""
+    query = compiled(rows)
+    if query is None:
+        return []
+    sql, params = query
     groups = ", ".join(_quoted(group_by))
+    source = around.replace("{rows}", sql)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {groups}, COUNT(*) FROM ({sql}) AS u GROUP BY {groups}", params)
+        cursor.execute(f"SELECT {groups}, COUNT(*) FROM ({source}) AS u GROUP BY {groups}", params)
         return cursor.fetchall()
 
 

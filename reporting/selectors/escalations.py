@@ -28,8 +28,7 @@ def rate_by_tier(f: ReportFilter) -> list[dict]:
             moves.order_by().values_list("ticket_id", "to_tier_id"),
         )
     )
-    sql, params = visits.query.sql_with_params()
-    handled = dict(grouped_counts(sql, params, group_by=["tier_id"]))
+    handled = dict(grouped_counts(visits, group_by=["tier_id"]))
     escalated = (
         moves.filter(UPWARD)
         .values("from_tier")
@@ -116,9 +115,8 @@ def handoffs_distribution(f: ReportFilter) -> list[dict]:
     moves = Escalation.objects.filter(ticket__in=tickets).order_by().values_list("ticket_id")
     transfers = OwnershipTransfer.objects.filter(ticket__in=tickets, role=OwnershipTransfer.Role.PRIMARY)
     handoffs = moves.union(transfers.order_by().values_list("ticket_id"), all=True)
-    sql, params = handoffs.query.sql_with_params()
-    per_ticket = f"SELECT ticket_id, COUNT(*) AS handoffs FROM ({sql}) AS h GROUP BY ticket_id"
-    counted = dict(grouped_counts(per_ticket, params, group_by=["handoffs"]))
+    per_ticket = "SELECT ticket_id, COUNT(*) AS handoffs FROM ({rows}) AS h GROUP BY ticket_id"
+    counted = dict(grouped_counts(handoffs, group_by=["handoffs"], around=per_ticket))
     none = tickets.count() - sum(counted.values())
     return [{"handoffs": n, "tickets": counted.get(n, none)} for n in sorted({0, *counted}) if n or none]
 

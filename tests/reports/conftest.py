@@ -5,17 +5,26 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from escalations import services
 from reporting.filters import ReportFilter
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday morning
+CUSTOM = {"period": "custom", "start": "2026-11-01", "end": "2026-11-04"}  # T0's three days, in the filter bar
 
 
 @contextmanager
 def at(minutes: float):
     with time_machine.travel(T0 + timedelta(minutes=minutes), tick=False):
         yield
+
+
+def get_report(client, page: str, user, **params):
+    """A report page (or, with csv=<table>, its CSV) for the three days from T0, read at their end."""
+    client.force_login(user)
+    with at(3 * 24 * 60):
+        return client.get(reverse(f"reporting:{page}"), CUSTOM | params)
 
 
 def period(**dimensions) -> ReportFilter:
