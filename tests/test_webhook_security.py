@@ -231,7 +231,7 @@ def test_the_failed_deliveries_page_never_shows_what_the_receiver_answered(clien
 
 
 def test_errors_stored_with_the_answers_body_keep_only_the_status(desk):
-    migration = importlib.import_module("escalations.migrations.0014_webhook_signing_and_history")
+    migration = importlib.import_module("escalations.migrations.0016_webhook_signing_and_history")
     ticket = desk.open_ticket()
     values = {"ticket": ticket, "channel": "webhook", "subject": "s", "body": "b", "status": Status.FAILED}
     leaked = Notification.objects.create(last_error="HTTP 502 Bad Gateway: <html>db console: admin/admin", **values)
@@ -361,7 +361,7 @@ def test_only_admins_configure_endpoints_and_rotate_secrets(desk, signed_hook, p
 
 
 def test_each_existing_endpoint_gets_a_secret_of_its_own(desk):
-    migration = importlib.import_module("escalations.migrations.0014_webhook_signing_and_history")
+    migration = importlib.import_module("escalations.migrations.0016_webhook_signing_and_history")
     WebhookEndpoint.objects.bulk_create(
         [WebhookEndpoint(name=name, url="https://hooks.example/", secret="whsec_same") for name in "ab"]
     )
