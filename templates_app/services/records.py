@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from escalations import roles
 from escalations.models import Ticket
-from escalations.signals import send_ticket_event
+from escalations.services.outbox import record_ticket_event
 from templates_app.models import ChecklistItem, InboundEvent, ValidationWindow
 from templates_app.models.governance import Event
 
@@ -43,5 +43,5 @@ def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "", **o
         raise ValidationError("Name the event, e.g. lead_rejected or pipeline_failure.")
     with transaction.atomic():
         event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by, **origin)
-        send_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})
+        record_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})
     return event
