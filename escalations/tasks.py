@@ -26,6 +26,18 @@ def run_clock() -> int:
     return clock.run_clock(seconds=CLOCK_LOOP_SECONDS)
 
 
+DRAIN_LIMIT = 10_000
+
+
+def drain_desk_events() -> int:
+    """Every hour: desk events no drain handled (the clock loop drains each second), then prune the old ones."""
+    from escalations.services import outbox
+
+    handled = outbox.drain_desk_events(limit=DRAIN_LIMIT)
+    outbox.prune_desk_events()
+    return handled
+
+
 def recompute_deadlines(model: str, pk: int, reason: str) -> int:
     """After an SLA rule (tier, severity, calendar) changed: move the deadlines of the open tickets it governs."""
     from escalations.models import Ticket

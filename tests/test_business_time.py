@@ -500,7 +500,7 @@ def test_recomputing_reads_each_calendar_once_not_once_per_ticket(desk, london, 
     assert moved == len(opened)
     holiday_reads = [query for query in queries.captured_queries if "escalations_holiday" in query["sql"]]
     assert len(holiday_reads) == 1
-    writes_per_ticket = 2  # the ticket and its history row
+    writes_per_ticket = 4  # the ticket, its history row, its desk event and that event's receipt
     assert len(queries) <= 18 + writes_per_ticket * tickets
 
 

@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from escalations import services
 from escalations.models import Notification, OwnershipTransfer, SlaEvent, Ticket
-from escalations.services import acting, clock
-from escalations.signals import ticket_event
+from escalations.services import acting, clock, outbox
 from tests.conftest import _person
 
 pytestmark = pytest.mark.django_db
@@ -479,17 +478,13 @@ def test_other_apps_hear_of_each_action_after_commit_and_never_of_one_dropped(
             raise RuntimeError("a bad ticket")
         return real_rows(**kwargs)
 
-    def receiver(sender, ticket_id, event, key, **kwargs):
-        heard.append((ticket_id, event, key))
-
     monkeypatch.setattr(acting, "notification_rows", rows_then_fail)
-    ticket_event.connect(receiver)
-    try:
-        with _after_timeout(tickets[-1]), django_capture_on_commit_callbacks(execute=True):
-            assert clock.sweep() == 2
-            assert heard == []  # nothing before commit
-    finally:
-        ticket_event.disconnect(receiver)
+    monkeypatch.setitem(
+        outbox.CONSUMERS, "listener", lambda event: heard.append((event.ticket_id, event.event, event.key))
+    )
+    with _after_timeout(tickets[-1]), django_capture_on_commit_callbacks(execute=True):
+        assert clock.sweep() == 2
+        assert heard == []  # nothing before commit
     acted = [ticket for ticket in tickets if ticket.pk != calls[1]]
     assert heard == [
         (ticket.pk, event, key)

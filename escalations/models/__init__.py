@@ -9,12 +9,15 @@ from escalations.models.escalation import (
     OwnershipTransfer,
     TicketNote,
 )
+from escalations.models.outbox import DeskEvent, DeskEventReceipt
 from escalations.models.ticket import Ticket
 
 __all__ = [
     "Account",
     "Calendar",
     "Holiday",
+    "DeskEvent",
+    "DeskEventReceipt",
     "Notification",
     "Profile",
     "SlaEvent",

@@ -23,7 +23,7 @@ from escalations.notifications import (
     notifications_save_many,
     webhooks_for,
 )
-from escalations.signals import send_ticket_events
+from escalations.services.outbox import record_ticket_events
 
 
 @dataclass
@@ -113,7 +113,7 @@ class Batch:
         insert_rows([row for acting in actions for row in acting.transfers])
         notifications_save_many([row for acting in actions for row in acting.notifications])
         # Only for what was written: a ticket dropped from the batch tells nobody.
-        send_ticket_events([(acting.ticket, event, key) for acting in actions for event, key in acting.ticket_events])
+        record_ticket_events([(acting.ticket, event, key) for acting in actions for event, key in acting.ticket_events])
         return sum(len(acting.events) for acting in actions)
 
 
@@ -128,7 +128,7 @@ class Acting:
     escalations: list = field(default_factory=list)
     transfers: list = field(default_factory=list)
     notifications: list = field(default_factory=list)
-    ticket_events: list[tuple[str, str]] = field(default_factory=list)  # (event, key), sent after commit
+    ticket_events: list[tuple[str, str]] = field(default_factory=list)  # (event, key) for services.outbox
 
     @property
     def rota(self) -> Rota:
@@ -152,10 +152,10 @@ class Acting:
         snapshot = copy.copy(self.ticket)
         snapshot._history_user, snapshot._change_reason = self.rota.clock, reason
         self.history.append(snapshot)
-        self.ticket_events.append(("updated", ""))  # as save_with_audit sends for every audited change
+        self.ticket_events.append(("updated", ""))  # as save_with_audit records for every audited change
 
     def tell(self, event: str, deadline: datetime) -> None:
-        """Send other apps `ticket_event` for this action once the batch commits (see escalations.signals)."""
+        """Tell other apps of this action: a desk event written with the batch (see services.outbox)."""
         self.ticket_events.append((event, deadline.isoformat()))
 
     def notify(self, subject: str, body: str, recipients) -> None:

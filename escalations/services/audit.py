@@ -10,7 +10,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from escalations import roles
 from escalations.models import Ticket, Tier
-from escalations.signals import send_ticket_event
+from escalations.services.outbox import record_ticket_event
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ def save_with_audit(ticket: Ticket, *, by, reason: str, update_fields: list[str]
     ticket._history_user = by
     ticket._change_reason = reason
     ticket.save(update_fields=update_fields)
-    send_ticket_event(ticket, event)
+    record_ticket_event(ticket, event)
 
 
 def run_transition(

@@ -31,6 +31,7 @@ from escalations.models import Escalation, OwnershipTransfer, Profile, SlaEvent,
 from escalations.models.ticket import open_statuses_literally
 from escalations.services.acting import Acting, Batch, Due, Rota
 from escalations.services.audit import require_transition, save_with_audit
+from escalations.services.outbox import drain_desk_events
 
 CLOCK_USERNAME = roles.CLOCK_USERNAME
 BATCH_TICKETS = 100  # tickets acted on in one transaction: SQLite's write lock is held for ~0.1 s at most
@@ -357,7 +358,14 @@ def sweep_repeatedly(sweep_once, *, seconds: float, interval: float = 1.0) -> in
 
 def run_clock(*, seconds: float, interval: float = 1.0) -> int:
     """The SLA clock: sweep every `interval` seconds for `seconds`."""
-    return sweep_repeatedly(sweep, seconds=seconds, interval=interval)
+    return sweep_repeatedly(sweep_and_drain, seconds=seconds, interval=interval)
+
+
+def sweep_and_drain() -> int:
+    """A sweep, then the desk events still waiting for a consumer (of a process that died, or to retry)."""
+    acted = sweep()
+    drain_desk_events()
+    return acted
 
 
 RECOMPUTE_BATCH = 500

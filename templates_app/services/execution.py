@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from escalations import services as desk
-from escalations.models import Escalation, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
+from escalations.models import DeskEvent, Escalation, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
 from escalations.notifications import managers_of, notify
 from escalations.services.audit import require_unchanged, run_transition, save_with_audit
 from escalations.services.clock import clock_user
@@ -64,7 +64,7 @@ class Step:
 
 
 def active_versions(event: str) -> list[TemplateVersion]:
-    """The live versions of an event, read once for a burst of events sent together (escalations' event_scope)."""
+    """The live versions of an event, read once for a burst of events handled together (escalations' event_scope)."""
     scope = event_scope.get()
     if scope is not None and ("active_versions", event) in scope:
         return scope["active_versions", event]
@@ -117,9 +117,10 @@ def _insert_once(model, **fields):
         return None
 
 
-def on_ticket_event(sender, *, ticket_id: int, event: str, key: str = "", cause: tuple = (), **details) -> None:
-    """The receiver of escalations.signals.ticket_event."""
-    run_event(ticket_id=ticket_id, event=event, key=key, cause=cause, inbound=details.get("inbound"))
+def on_desk_event(event: DeskEvent) -> None:
+    """The templates' consumer of desk events (escalations.services.outbox); run twice, it runs nothing twice."""
+    inbound = event.details.get("inbound")
+    run_event(ticket_id=event.ticket_id, event=event.event, key=event.key, cause=tuple(event.cause), inbound=inbound)
 
 
 def run_version(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from escalations import roles
 from escalations.models import Ticket
-from escalations.signals import send_ticket_event
+from escalations.services.outbox import record_ticket_event
 from escalations.validators import refuse_nul_characters
 from templates_app.models import ChecklistItem, InboundEvent, InboundSource, ValidationWindow
 from templates_app.models.governance import Event
@@ -56,5 +56,5 @@ def inbound_event_record(*, ticket: Ticket, by, name: str, source: str = "", **o
     refuse_nul_characters(source, "The event's source")
     with transaction.atomic():
         event = InboundEvent.objects.create(ticket=ticket, name=name[:100], source=source[:100], by=by, **origin)
-        send_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})
+        record_ticket_event(ticket, Event.INBOUND, key=f"inbound-{event.pk}", inbound={"name": name, "source": source})
     return event
