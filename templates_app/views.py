@@ -40,6 +40,7 @@ def _version(request, pk: int) -> TemplateVersion:
 
 @require_GET
 def policy(request):
+    permissions.require_reader(request.user)
     context = {"tiers": selectors.escalation_ladder(), "severities": selectors.severities()}
     return render(request, "templates_app/policy.html", context)
 
