@@ -1,13 +1,17 @@
 """Who may do what: the roles of the desk and the rules that transitions check.
 
 Permissions are Django permissions granted to the role groups by a data migration;
-"works this tier" means being a member of the tier's team group.
+"works this tier" means being a member of the tier's team group. Each app words its refusals in its own
+`permissions` module on top of `require_reader` and `require_manager`.
 """
+
+from django.core.exceptions import PermissionDenied
 
 AGENTS = "Agents"
 MANAGERS = "Managers"
 ADMINS = "Admins"
 
+READ_TICKETS = "escalations.view_ticket"
 WORK_TICKETS = "escalations.work_tickets"
 MANAGE_TICKETS = "escalations.manage_tickets"
 
@@ -35,6 +39,18 @@ def is_manager(user) -> bool:
 
 def is_admin(user) -> bool:
     return user.is_active and (user.is_superuser or ADMINS in _groups(user).values())
+
+
+def require_reader(user, what: str) -> None:
+    """Refuse anyone outside the support team (agents, managers, admins); `what` names the pages, e.g. "Reports"."""
+    if not user.has_perm(READ_TICKETS):
+        raise PermissionDenied(f"{what} are for the support team.")
+
+
+def require_manager(user, action: str) -> None:
+    """Refuse anyone but a manager; `action` says what only a manager may do, e.g. "retire templates"."""
+    if not is_manager(user):
+        raise PermissionDenied(f"Only a manager may {action}.")
 
 
 def works_tier(user, tier) -> bool:

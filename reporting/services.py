@@ -1,11 +1,11 @@
 """Business actions of the reports: recording a post-escalation review."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from escalations import roles
 from escalations.models import Escalation
 from reporting.models import EscalationReview
+from reporting.permissions import require_reviewer
 from reporting.selectors.reviews import top_tier
 
 
@@ -16,8 +16,7 @@ def escalation_review_create(
 
     A lower tier that could have solved it needs a follow-up: the review exists to improve lower tiers (seed 002).
     """
-    if not roles.is_manager(by):
-        raise PermissionDenied("Only a manager reviews escalations.")
+    require_reviewer(by)
     top = top_tier()
     if escalation.kind == Escalation.Kind.DEESCALATION or top is None or escalation.to_tier_id != top.pk:
         raise ValidationError(f"Only escalations to the top tier ({top.label if top else 'none'}) are reviewed.")

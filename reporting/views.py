@@ -1,7 +1,7 @@
 """Report pages: parse the filter (scoped to the viewer on the server), build the tables, render or send one CSV."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from escalations import roles
 from escalations.models import Escalation
-from reporting import reports, services
+from reporting import permissions, reports, services
 from reporting.filters import PREVIOUS, ReportFilterForm
 from reporting.forms import AccountFilterForm, DrilldownForm, ReviewForm
 from reporting.selectors import reviews as review_selectors
@@ -26,14 +26,9 @@ PAGES = {
 DEFAULT_AT_LEAST = 2
 
 
-def _require_reader(user) -> None:
-    if not user.has_perm("escalations.view_ticket"):
-        raise PermissionDenied("Reports are for the support team.")
-
-
 def _report(request, page: str, build, *, form_class=ReportFilterForm, extra: dict | None = None, status: int = 200):
     """Render the tables `build(filter, links)` makes, or one of them as CSV when ?csv=<table key> asks."""
-    _require_reader(request.user)
+    permissions.require_reader(request.user)
     form = form_class(request.GET, user=request.user)
     report_filter = form.report_filter()
     links = reports.Links(request.GET)
@@ -90,7 +85,7 @@ def quality(request):
 
 
 def _reviews_page(request, *, status: int = 200):
-    _require_reader(request.user)
+    permissions.require_reader(request.user)
     report_filter = ReportFilterForm(request.GET, user=request.user).report_filter()
     top = review_selectors.top_tier()
     waiting, queue = review_selectors.awaiting_review(report_filter, top)
@@ -106,7 +101,7 @@ def reviews(request):
 @require_POST
 def review_create(request, pk: int):
     """A manager records the post-escalation review of one top-tier escalation."""
-    _require_reader(request.user)
+    permissions.require_reader(request.user)
     escalation = get_object_or_404(Escalation.objects.select_related("ticket"), pk=pk)
     form = ReviewForm(request.POST)
     if form.is_valid():
@@ -131,7 +126,7 @@ def review_create(request, pk: int):
 @require_GET
 def tickets(request):
     """The tickets behind a figure, with the report's filters and the figure's own dimension."""
-    _require_reader(request.user)
+    permissions.require_reader(request.user)
     form = ReportFilterForm(request.GET, user=request.user)
     report_filter = form.report_filter()
     drill = DrilldownForm(request.GET)

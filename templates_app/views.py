@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from escalations import roles
 from escalations.views.actions import get_ticket_for_user
-from templates_app import inbound, selectors, services, transfer
+from templates_app import inbound, permissions, selectors, services, transfer
 from templates_app.diff import version_diff
 from templates_app.forms import (
     Editor,
@@ -31,18 +31,8 @@ FIELDS_BY_KIND = {name: kind.params for name, kind in STEP_KINDS.items()}
 SIMULATION_DAYS = (7, 30, 90)
 
 
-def _require_reader(request) -> None:
-    if not request.user.has_perm("escalations.view_ticket"):
-        raise PermissionDenied("You may not read templates.")
-
-
-def _require_manager(request) -> None:
-    if not roles.is_manager(request.user):
-        raise PermissionDenied("Only managers edit and approve templates.")
-
-
 def _version(request, pk: int) -> TemplateVersion:
-    _require_reader(request)
+    permissions.require_reader(request.user)
     version = selectors.version_detail(pk)
     if version is None:
         raise Http404("No such template version")
@@ -51,19 +41,20 @@ def _version(request, pk: int) -> TemplateVersion:
 
 @require_GET
 def policy(request):
+    permissions.require_reader(request.user)
     context = {"tiers": selectors.escalation_ladder(), "severities": selectors.severities()}
     return render(request, "templates_app/policy.html", context)
 
 
 @require_GET
 def template_list(request):
-    _require_reader(request)
+    permissions.require_reader(request.user)
     return render(request, "templates_app/list.html", {"templates": selectors.template_list()})
 
 
 @require_http_methods(["GET", "POST"])
 def template_create(request):
-    _require_manager(request)
+    permissions.require_manager(request.user, "create")
     form = TemplateCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,7 +84,7 @@ def version_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def version_edit(request, pk: int):
     version = _version(request, pk)
-    _require_manager(request)
+    permissions.require_manager(request.user, "edit")
     if not version.is_editable:
         messages.error(request, f"{version.label} is {version.get_status_display().lower()}: start a new draft.")
         return redirect("templates_app:version", pk=pk)
@@ -135,7 +126,7 @@ def version_simulate(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def version_review(request, pk: int):
     version = _version(request, pk)
-    _require_manager(request)
+    permissions.require_manager(request.user, "review")
     form = ReviewForm(request.POST or None, initial={"content_hash": version.content_hash(), "activate": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -279,7 +270,7 @@ def inbound_receive(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def template_import(request):
-    _require_manager(request)
+    permissions.require_manager(request.user, "import")
     form = ImportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -295,7 +286,7 @@ def template_import(request):
 
 @require_GET
 def template_export(request):
-    _require_reader(request)
+    permissions.require_reader(request.user)
     response = HttpResponse(transfer.export_templates(), content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="guided-templates.yaml"'
     return response

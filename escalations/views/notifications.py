@@ -1,7 +1,7 @@
 """The in-app inbox (the bell's page) and, for managers, the deliveries that failed."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,21 +27,16 @@ def notification_inbox(request):
     return render(request, "escalations/notifications/inbox.html", context)
 
 
-def _require_manager(request) -> None:
-    if not roles.is_manager(request.user):
-        raise PermissionDenied("Only managers see notification deliveries.")
-
-
 @require_http_methods(["GET"])
 def failed_deliveries(request):
-    _require_manager(request)
+    roles.require_manager(request.user, "see notification deliveries")
     context = {"failed": selectors.failed_deliveries(), "retrying": selectors.retrying_deliveries()}
     return render(request, "escalations/notifications/failed.html", context)
 
 
 @require_POST
 def notification_retry(request, pk: int):
-    _require_manager(request)
+    roles.require_manager(request.user, "retry notification deliveries")
     try:
         notifications.notification_retry(notification_id=pk, by=request.user)
     except ValidationError as error:

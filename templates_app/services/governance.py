@@ -9,16 +9,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django_fsm import can_proceed
 
-from escalations import roles
 from templates_app.content import clean_content, current_content
 from templates_app.models import Template, TemplateVersion
+from templates_app.permissions import require_manager
 
 Status = TemplateVersion.Status
-
-
-def _require_manager(by, action: str) -> None:
-    if not roles.is_manager(by):
-        raise PermissionDenied(f"Only a manager may {action} templates.")
 
 
 def _require_text(text: str, what: str) -> str:
@@ -53,7 +48,7 @@ def _locked(version: TemplateVersion) -> TemplateVersion:
 
 def template_create(*, by, name: str, description: str = "") -> TemplateVersion:
     """A new template and its empty first draft."""
-    _require_manager(by, "create")
+    require_manager(by, "create")
     name = _require_text(name, "Give the template a name")
     if Template.objects.filter(name__iexact=name).exists():
         raise ValidationError(f"A template called “{name}” exists already.")
@@ -67,7 +62,7 @@ def template_create(*, by, name: str, description: str = "") -> TemplateVersion:
 
 def version_update(*, version: TemplateVersion, by, content: dict, summary: str = "") -> TemplateVersion:
     """Replace a draft's content; editing a rejected version takes it back to draft, the review comment kept."""
-    _require_manager(by, "edit")
+    require_manager(by, "edit")
     cleaned = clean_content(content, template=version.template)
     with transaction.atomic():
         version = _locked(version)
@@ -83,7 +78,7 @@ def version_update(*, version: TemplateVersion, by, content: dict, summary: str 
 
 def version_new_draft(*, version: TemplateVersion, by) -> TemplateVersion:
     """A new draft copying what `version` does, numbered after the template's last version."""
-    _require_manager(by, "draft")
+    require_manager(by, "draft")
     with transaction.atomic():
         template = Template.objects.select_for_update().get(pk=version.template_id)
         number = (template.versions.aggregate(last=Max("number"))["last"] or 0) + 1
@@ -95,7 +90,7 @@ def version_new_draft(*, version: TemplateVersion, by) -> TemplateVersion:
 
 
 def version_submit(*, version: TemplateVersion, by, note: str = "") -> TemplateVersion:
-    _require_manager(by, "submit")
+    require_manager(by, "submit")
     with transaction.atomic():
         version = _locked(version)
         clean_content(current_content(version), template=version.template)
@@ -111,7 +106,7 @@ def contributors(version: TemplateVersion) -> set[int]:
 
 
 def _require_reviewer(version: TemplateVersion, by) -> None:
-    _require_manager(by, "approve or reject")
+    require_manager(by, "approve or reject")
     if by.pk in contributors(version):
         raise PermissionDenied(f"You drafted or submitted {version.label}: another manager has to review it.")
 
@@ -164,7 +159,7 @@ def _activate(version: TemplateVersion, *, by, reason: str) -> TemplateVersion:
 
 
 def version_activate(*, version: TemplateVersion, by, reason: str) -> TemplateVersion:
-    _require_manager(by, "activate")
+    require_manager(by, "activate")
     reason = _require_text(reason, "Say why it goes live")
     with transaction.atomic():
         return _activate(_locked(version), by=by, reason=f"Activated: {reason}")
@@ -172,7 +167,7 @@ def version_activate(*, version: TemplateVersion, by, reason: str) -> TemplateVe
 
 def template_rollback(*, template: Template, by, to_version: TemplateVersion, reason: str) -> TemplateVersion:
     """Put an earlier approved version back in force in one action; new events use it at once."""
-    _require_manager(by, "roll back")
+    require_manager(by, "roll back")
     reason = _require_text(reason, "Say why you roll back")
     if to_version.template_id != template.pk:
         raise ValidationError(f"v{to_version.number} is not a version of {template.name}.")
@@ -184,7 +179,7 @@ def template_rollback(*, template: Template, by, to_version: TemplateVersion, re
 
 
 def version_retire(*, version: TemplateVersion, by, reason: str) -> TemplateVersion:
-    _require_manager(by, "retire")
+    require_manager(by, "retire")
     reason = _require_text(reason, "Say why it is retired")
     with transaction.atomic():
         version = _locked(version)
