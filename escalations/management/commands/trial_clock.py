@@ -115,9 +115,10 @@ class Command(BaseCommand):
     def _wait_until_done(self, tickets: list[int], planted: list[int], timeout: int) -> None:
         stop = time.monotonic() + timeout
         while time.monotonic() < stop:
-            acted = SlaEvent.objects.filter(ticket_id__in=tickets, kind=SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT)
+            events = SlaEvent.objects.filter(ticket_id__in=tickets, kind=SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT)
+            acted = events.values("ticket_id").distinct().count()  # a ticket failed over may time out again
             waiting = DelayedTrigger.objects.filter(ticket_id__in=planted, state=DelayedTrigger.State.PENDING)
-            if acted.count() == len(tickets) and not waiting.exists():
+            if acted == len(tickets) and not waiting.exists():
                 return
             time.sleep(1)
 
