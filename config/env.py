@@ -90,8 +90,8 @@ def q_cluster_from_env(environ: Mapping[str, str]) -> dict:
     """django-q2 uses the ORM broker by default and Redis when REDIS_URL is set."""
     cluster = {
         "name": "escalation-desk",
-        # The SLA clock holds a worker for ~75 s each minute (two, while consecutive loops overlap),
-        # so four workers keep notifications flowing; timeout and retry sit above the loop's length.
+        # The clock runs beside the tasks, in a thread of each worker (escalations.services.clock_loop),
+        # so all four workers deliver notifications and recompute deadlines.
         "workers": 4,
         "timeout": 120,
         "retry": 180,

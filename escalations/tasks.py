@@ -1,5 +1,8 @@
 """Background work for the django-q2 cluster. Tasks are thin: load by id, call a service; each is safe to run twice."""
 
+import threading
+from multiprocessing.util import Finalize
+
 from django.db.models import Q
 
 from escalations import notifications
@@ -16,14 +19,26 @@ def retry_notifications() -> int:
     return notifications.retry_due_notifications()
 
 
-CLOCK_LOOP_SECONDS = 75
+STOP_GRACE = 4  # seconds a stopping worker waits for its clock's sweep to end: within django-q2's stop
 
 
-def run_clock() -> int:
-    """Every minute: act on passed deadlines each second for a little over a minute (see services.clock.run_clock)."""
-    from escalations.services import clock
+def start_clock(sender, proc_name: str, **kwargs) -> None:
+    """django-q2 sends `post_spawn` in every new worker: each runs the clock in a thread (see services.clock_loop).
 
-    return clock.run_clock(seconds=CLOCK_LOOP_SECONDS)
+    A thread, not a task: a task lands on one cluster only and holds a worker. The worker's exit, when its cluster
+    stops or it is recycled, sets the loop's stop flag and waits for the sweep in progress to end.
+    """
+    from escalations.services.clock_loop import ClockLoop
+
+    stop = threading.Event()
+    thread = ClockLoop(stop=stop).thread()
+    thread.start()
+    Finalize(None, _stop_clock, args=(stop, thread), exitpriority=10)
+
+
+def _stop_clock(stop: threading.Event, thread: threading.Thread) -> None:
+    stop.set()
+    thread.join(STOP_GRACE)
 
 
 DRAIN_LIMIT = 10_000

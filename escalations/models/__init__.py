@@ -1,5 +1,5 @@
 from escalations.models.calendar import Calendar, Holiday
-from escalations.models.clock import Notification, Profile, SlaEvent, WebhookEndpoint
+from escalations.models.clock import ClockLease, Notification, Profile, SlaEvent, WebhookEndpoint
 from escalations.models.config import Account, EscalationCriterion, NotificationChannel, Severity, Tier
 from escalations.models.escalation import (
     BounceRefusal,
@@ -15,6 +15,7 @@ from escalations.models.ticket import Ticket
 __all__ = [
     "Account",
     "Calendar",
+    "ClockLease",
     "Holiday",
     "DeskEvent",
     "DeskEventReceipt",

@@ -134,3 +134,18 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'away' if self.is_away else 'available'}"
+
+
+class ClockLease(models.Model):
+    """Which clock loop sweeps now: the holder renews `expires_at` every second, a standby takes it once it lapses.
+
+    Every cluster worker runs a loop; only the holder sweeps, so a killed cluster's clock resumes in another
+    within seconds. Taking and renewing are conditional UPDATEs, never a transaction held across a sleep.
+    """
+
+    name = models.CharField(max_length=30, primary_key=True)
+    holder = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or 'nobody'} until {self.expires_at:%H:%M:%S}"

@@ -15,7 +15,6 @@ are acted on one by one, each in its own transaction, so one bad ticket never ho
 """
 
 import logging
-import time
 from collections import defaultdict
 from datetime import datetime
 
@@ -31,7 +30,6 @@ from escalations.models import Escalation, OwnershipTransfer, Profile, SlaEvent,
 from escalations.models.ticket import open_statuses_literally
 from escalations.services.acting import Acting, Batch, Due, Rota
 from escalations.services.audit import require_transition, save_with_audit
-from escalations.services.outbox import drain_desk_events
 
 CLOCK_USERNAME = roles.CLOCK_USERNAME
 BATCH_TICKETS = 100  # tickets acted on in one transaction: SQLite's write lock is held for ~0.1 s at most
@@ -110,9 +108,8 @@ def _escalate_at_point(acting: Acting, deadline: datetime) -> None:
         return
     above = rota.above(ticket.tier)
     can_move = above is not None and ticket.status in Ticket.WORKING_STATUSES
-    outcome = (
-        f"{ticket.tier.escalate_at_percent}% of the {ticket.tier.label} resolution time elapsed without a "
-        + (f"resolution path: escalated to {above.label}" if can_move else "resolution path: managers alerted")
+    outcome = f"{ticket.tier.escalate_at_percent}% of the {ticket.tier.label} resolution time elapsed without a " + (
+        f"resolution path: escalated to {above.label}" if can_move else "resolution path: managers alerted"
     )
     if not acting.claim(SlaEvent.Kind.ESCALATE_AT, deadline, outcome):
         return
@@ -337,35 +334,6 @@ def profile_set_away(*, user, by, is_away: bool, reason: str = "") -> Profile:
                 ticket.acknowledgement_due = timezone.now()
                 save_with_audit(ticket, by=by, reason=f"{user.get_username()} is away: fails over at once")
     return profile
-
-
-def sweep_repeatedly(sweep_once, *, seconds: float, interval: float = 1.0) -> int:
-    """Call `sweep_once` every `interval` seconds for `seconds`; returns the actions it took.
-
-    Why a loop inside a task: django-q2's scheduler looks at schedules only about every 30 s and
-    repeats at most once a minute, so a plain minute sweep acts up to ~90 s late. A minute schedule
-    starts this loop for a little longer than a minute; consecutive loops overlap by a few seconds,
-    which is harmless because every action is claimed exactly once. Deadlines are then acted on
-    within about `interval` seconds, with no extra process beside qcluster.
-    """
-    stop, acted = time.monotonic() + seconds, 0
-    while time.monotonic() < stop:
-        started = time.monotonic()
-        acted += sweep_once()
-        time.sleep(max(interval - (time.monotonic() - started), 0))
-    return acted
-
-
-def run_clock(*, seconds: float, interval: float = 1.0) -> int:
-    """The SLA clock: sweep every `interval` seconds for `seconds`."""
-    return sweep_repeatedly(sweep_and_drain, seconds=seconds, interval=interval)
-
-
-def sweep_and_drain() -> int:
-    """A sweep, then the desk events still waiting for a consumer (of a process that died, or to retry)."""
-    acted = sweep()
-    drain_desk_events()
-    return acted
 
 
 RECOMPUTE_BATCH = 500

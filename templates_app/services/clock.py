@@ -15,7 +15,7 @@ from django.utils import timezone
 from escalations import services as desk
 from escalations.models import OwnershipTransfer, Ticket, TicketNote, Tier
 from escalations.notifications import managers_of, notify
-from escalations.services.clock import clock_user, sweep_repeatedly
+from escalations.services.clock import clock_user
 from escalations.signals import event_cause
 from templates_app.conditions import conditions_hold
 from templates_app.facts import ticket_facts
@@ -141,7 +141,3 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
                 model.objects.filter(pk=pk, state="pending").update(due_at=now + RETRY_AFTER)
     return acted
 
-
-def run_template_clock(*, seconds: float, interval: float = 1.0) -> int:
-    """The templates' clock, in the SLA clock's loop (see `sweep_repeatedly`): every row is claimed once."""
-    return sweep_repeatedly(sweep, seconds=seconds, interval=interval)
