@@ -153,6 +153,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int(ENV, "AXES_COOLOFF_MINUTES", defau
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.sign_in.locked_out"
+AXES_VERBOSE = False  # no start-up banner in every manage.py command; lockouts are still logged
 # Behind a proxy the client's address is in a header the proxy sets (e.g. X-Forwarded-For), not REMOTE_ADDR.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_headers(ENV, "AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
 AXES_IPWARE_PROXY_COUNT = env_int(ENV, "AXES_IPWARE_PROXY_COUNT", default=None)
