@@ -64,36 +64,36 @@ def as_root(client, desk):
 
 
 @pytest.fixture
-def sla_clock_schedule():
-    return Schedule.objects.get(name="SLA clock")  # made by escalations' migration 0007
+def retry_schedule():
+    return Schedule.objects.get(name="Notification retries")  # made by escalations' migration 0007
 
 
 # 1. The task queue runs code: only superusers change it.
 
 
-def test_an_admin_cannot_make_the_sla_clock_run_a_shell_command(as_admin, sla_clock_schedule):
-    url = reverse("admin:django_q_schedule_change", args=[sla_clock_schedule.pk])
+def test_an_admin_cannot_make_a_schedule_run_a_shell_command(as_admin, retry_schedule):
+    url = reverse("admin:django_q_schedule_change", args=[retry_schedule.pk])
     assert as_admin.get(url).status_code == 200  # Admins still read the schedules
-    forged = _schedule_post(sla_clock_schedule, func="os.system", args="'touch /tmp/pwned'", hook="os.system")
+    forged = _schedule_post(retry_schedule, func="os.system", args="'touch /tmp/pwned'", hook="os.system")
     assert as_admin.post(url, forged).status_code == 403
     assert Schedule.objects.filter(
-        pk=sla_clock_schedule.pk, func=sla_clock_schedule.func, args=None, hook=None
+        pk=retry_schedule.pk, func=retry_schedule.func, args=None, hook=None
     ).exists()
 
 
-def test_an_admin_cannot_add_a_schedule(as_admin, sla_clock_schedule):
-    forged = _schedule_post(sla_clock_schedule, name="Backdoor", func="os.system", args="'id'")
+def test_an_admin_cannot_add_a_schedule(as_admin, retry_schedule):
+    forged = _schedule_post(retry_schedule, name="Backdoor", func="os.system", args="'id'")
     assert as_admin.post(reverse("admin:django_q_schedule_add"), forged).status_code == 403
     assert not Schedule.objects.filter(name="Backdoor").exists()
 
 
-def test_a_granted_change_schedule_permission_does_not_open_the_queue_to_an_admin(as_admin, desk, sla_clock_schedule):
+def test_a_granted_change_schedule_permission_does_not_open_the_queue_to_an_admin(as_admin, desk, retry_schedule):
     admins = Group.objects.get(name=roles.ADMINS)
     admins.permissions.add(*Permission.objects.filter(content_type__app_label="django_q"))
-    url = reverse("admin:django_q_schedule_change", args=[sla_clock_schedule.pk])
-    assert as_admin.post(url, _schedule_post(sla_clock_schedule, func="os.system", args="'id'")).status_code == 403
-    assert as_admin.post(reverse("admin:django_q_schedule_add"), _schedule_post(sla_clock_schedule)).status_code == 403
-    assert Schedule.objects.get(pk=sla_clock_schedule.pk).func == sla_clock_schedule.func
+    url = reverse("admin:django_q_schedule_change", args=[retry_schedule.pk])
+    assert as_admin.post(url, _schedule_post(retry_schedule, func="os.system", args="'id'")).status_code == 403
+    assert as_admin.post(reverse("admin:django_q_schedule_add"), _schedule_post(retry_schedule)).status_code == 403
+    assert Schedule.objects.get(pk=retry_schedule.pk).func == retry_schedule.func
 
 
 def test_the_migrations_leave_admins_no_write_on_the_task_queue():
@@ -120,11 +120,11 @@ def test_an_admin_cannot_resubmit_a_task(as_admin, monkeypatch):
     assert submitted == []
 
 
-def test_a_superuser_still_changes_a_schedule(as_root, sla_clock_schedule):
-    url = reverse("admin:django_q_schedule_change", args=[sla_clock_schedule.pk])
-    assert as_root.post(url, _schedule_post(sla_clock_schedule, minutes=2)).status_code == 302
-    sla_clock_schedule.refresh_from_db()
-    assert sla_clock_schedule.minutes == 2
+def test_a_superuser_still_changes_a_schedule(as_root, retry_schedule):
+    url = reverse("admin:django_q_schedule_change", args=[retry_schedule.pk])
+    assert as_root.post(url, _schedule_post(retry_schedule, minutes=2)).status_code == 302
+    retry_schedule.refresh_from_db()
+    assert retry_schedule.minutes == 2
 
 
 # 2. Roles and permissions are granted by superusers only.
