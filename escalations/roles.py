@@ -1,8 +1,8 @@
 """Who may do what: the roles of the desk and the rules that transitions check.
 
-Permissions are Django permissions granted to the role groups by a data migration;
-"works this tier" means being a member of the tier's team group. Each app words its refusals in its own
-`permissions` module on top of `require_reader` and `require_manager`.
+Permissions are Django permissions, declared per role in ROLE_PERMISSIONS and given to the role groups after every
+migrate (`escalations.management.role_groups_sync`); "works this tier" means being a member of the tier's team group.
+Each app words its refusals in its own `permissions` module on top of `require_reader` and `require_manager`.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -14,6 +14,35 @@ ADMINS = "Admins"
 READ_TICKETS = "escalations.view_ticket"
 WORK_TICKETS = "escalations.work_tickets"
 MANAGE_TICKETS = "escalations.manage_tickets"
+
+
+def _every_action(*models: str) -> list[str]:
+    return [f"{action}_{model}" for model in models for action in ("add", "change", "delete", "view")]
+
+
+_READ_CONFIGURATION = ["view_tier", "view_severity", "view_account", "view_escalationcriterion"]
+_AGENT = [*_READ_CONFIGURATION, "view_ticket", "add_ticket", "work_tickets"]
+
+# Each role group has exactly these permissions (app label → codenames): a migrate adds what is missing and removes
+# the rest, so a database granted more by an older release converges. Teams are other groups, never touched.
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    AGENTS: {"escalations": _AGENT},
+    MANAGERS: {"escalations": [*_AGENT, "manage_tickets"]},
+    ADMINS: {
+        "escalations": [
+            *_every_action("tier", "severity", "account", "escalationcriterion"),
+            *_every_action("calendar", "holiday", "webhookendpoint", "profile"),
+            "view_ticket",
+            "change_ticket",
+            *[f"view_{model}" for model in ("slaevent", "notification", "escalation", "ownershiptransfer")],
+        ],
+        "auth": [f"{action}_{model}" for model in ("user", "group") for action in ("add", "change", "view")],
+        # Read only: a schedule's function and arguments run as code in the cluster, so only superusers write them.
+        "django_q": ["view_schedule", "view_failure", "view_success", "view_ormq"],
+        # Clearing a sign-in lockout is deleting its attempt.
+        "axes": ["view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"],
+    },
+}
 
 CLOCK_USERNAME = "sla-clock"
 INBOUND_USERNAME_PREFIX = "inbound-"

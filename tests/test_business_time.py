@@ -504,15 +504,47 @@ def test_recomputing_reads_each_calendar_once_not_once_per_ticket(desk, london, 
     assert len(queries) <= 18 + writes_per_ticket * tickets
 
 
-@pytest.mark.django_db
-def test_the_migration_stores_the_risk_points_of_tickets_already_open(desk, london):
-    ticket = _friday_ticket_in_london_hours(desk, london)
-    expected = (ticket.first_response_risk_due, ticket.resolution_risk_due)
-    Ticket.objects.filter(pk=ticket.pk).update(first_response_risk_due=None, resolution_risk_due=None)
-    migration = import_module("escalations.migrations.0013_ticket_at_risk_points")
-    migration.store_open_tickets_risk_points(apps, SimpleNamespace(connection=connection))
+def _without_risk_points(*tickets: Ticket) -> None:
+    """As a ticket saved before the risk columns came."""
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(first_response_risk_due=None, resolution_risk_due=None)
+
+
+RISK_POINTS_MIGRATION = import_module("escalations.migrations.0019_store_open_tickets_risk_points")
+
+
+def _store_risk_points_migration() -> None:
+    RISK_POINTS_MIGRATION.store_open_tickets_risk_points(apps, SimpleNamespace(connection=connection))
+
+
+def _risk_points(ticket: Ticket) -> tuple:
     ticket.refresh_from_db()
-    assert (ticket.first_response_risk_due, ticket.resolution_risk_due) == expected == (
-        at("2026-01-12 11:00"),
-        at("2026-01-14 10:00"),  # 75 % of L1's 24 working hours is 18: Friday 1, Monday 8, Tuesday 8, Wednesday 1
+    return ticket.first_response_risk_due, ticket.resolution_risk_due
+
+
+@pytest.mark.django_db
+def test_the_migration_stores_the_risk_points_of_open_tickets_around_the_clock(desk, monkeypatch):
+    created = at("2026-01-09 16:00")
+    working, waiting, resolved = (desk.open_ticket(created_at=created) for _ in range(3))
+    stored = _risk_points(working)
+    Ticket.objects.filter(pk=waiting.pk).update(
+        status="waiting_on_customer", paused_for=timedelta(hours=1), paused_at=at("2026-01-09 20:00")
     )
+    Ticket.objects.filter(pk=resolved.pk).update(status="resolved")
+    _without_risk_points(working, waiting, resolved)
+    monkeypatch.setattr(RISK_POINTS_MIGRATION, "BATCH", 1)  # each open ticket in a batch of its own
+    with time_machine.travel(at("2026-01-09 22:00"), tick=False):
+        _store_risk_points_migration()
+    # L1: 75 % of a 4-hour first response is 3 hours; 75 % of 24 hours to resolve is 18, plus the time spent waiting
+    assert _risk_points(working) == stored == (at("2026-01-09 19:00"), at("2026-01-10 10:00"))
+    assert _risk_points(waiting) == (at("2026-01-09 19:00"), at("2026-01-10 13:00"))  # + 1 h before, 2 h now
+    assert _risk_points(resolved) == (None, None)
+
+
+@pytest.mark.django_db
+def test_the_migration_leaves_a_business_hours_ticket_to_compute_its_risk_points_when_asked(desk, london):
+    ticket = _friday_ticket_in_london_hours(desk, london)
+    _without_risk_points(ticket)
+    _store_risk_points_migration()
+    assert _risk_points(ticket) == (None, None)
+    assert ticket.sla_state(at("2026-01-12 10:59")) == "ok"
+    assert ticket.sla_state(at("2026-01-12 11:00")) == "at_risk"  # 3 of L1's 4 working hours: Friday 1, Monday 2

@@ -1,22 +1,20 @@
 """seed_volume builds a realistic, consistent volume fast; benchmark_desk times the pages against it."""
 
 from collections import Counter
-from importlib import import_module
 from io import StringIO
 from itertools import pairwise
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from escalations import roles
+from escalations.management import role_groups_sync
 from escalations.models import BounceRefusal, Escalation, EscalationNote, OwnershipTransfer, Ticket, TicketNote
 from escalations.volume import AGENT_NAME, MANAGER_NAME, events_ticket
 
 pytestmark = pytest.mark.django_db
-grant_roles = import_module("escalations.migrations.0002_role_groups").grant_roles
 History = Ticket.history.model
 
 TICKETS = 300
@@ -30,7 +28,7 @@ def _seed(tickets: int = TICKETS, **options) -> str:
 
 @pytest.fixture
 def configured(db):
-    grant_roles(apps)  # a transactional test elsewhere may have flushed the role groups the migration made
+    role_groups_sync()  # what a migrate gives the role groups, whatever an earlier test left
     call_command("import_escalation_config", stdout=StringIO())
 
 

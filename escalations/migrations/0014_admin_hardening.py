@@ -1,7 +1,8 @@
-"""Away flags keep their history; Admins lose every write on django-q2's models that 0010 granted.
+"""Away flags keep their history.
 
-A schedule's function and arguments run as code in the cluster, so only superusers change them
-(and the admin refuses others whatever their grants: config/queue_admin.py).
+It also withdrew the writes on django-q2's models that 0010 granted Admins; `escalations.roles.ROLE_PERMISSIONS`
+(applied after every migrate) now leaves Admins only the reads, and config/queue_admin.py refuses writes to all but
+superusers whatever their grants.
 """
 
 import django.db.models.deletion
@@ -10,18 +11,10 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def withdraw_queue_writes(apps, schema_editor):
-    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-    writes = Permission.objects.filter(content_type__app_label="django_q", codename__regex=r"^(add|change|delete)_")
-    for admins in Group.objects.filter(name="Admins"):
-        admins.permissions.remove(*writes)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
         ('escalations', '0013_ticket_at_risk_points'),
-        ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -47,5 +40,4 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
-        migrations.RunPython(withdraw_queue_writes, migrations.RunPython.noop),
     ]

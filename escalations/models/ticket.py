@@ -31,6 +31,20 @@ def open_statuses_literally() -> RawSQL:
 NEXT_DUE = Case(When(first_responded_at__isnull=True, then=F("first_response_due")), default=F("resolution_due"))
 
 
+class TicketHistory(HistoricalRecords):
+    """The ticket's history, with the index reporting's time-to-acknowledge figures read (every column they need)."""
+
+    def get_meta_options(self, model) -> dict:
+        covered = ["created_at", "id", "assigned_at", "acknowledged_at", "tier", "primary_owner", "severity"]
+        index = models.Index(
+            fields=[*covered, "category", "account"],
+            name="report_history_acknowledged",
+            condition=Q(acknowledged_at__isnull=False, status="in_progress"),
+        )
+        options = super().get_meta_options(model)
+        return {**options, "indexes": [*options.get("indexes", ()), index]}
+
+
 class Ticket(ConcurrentTransitionMixin, models.Model):
     """A customer issue. Its status changes only through the transitions below, called by escalations.services."""
 
@@ -118,7 +132,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
     flag_reason = models.CharField(max_length=300, blank=True, editable=False)
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = TicketHistory(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["resolution_due"]
@@ -133,6 +147,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["acknowledgement_due"], name="ticket_open_ack_due", condition=OPEN_ONLY),
             models.Index(fields=["escalation_due"], name="ticket_open_escalation_due", condition=OPEN_ONLY),
             models.Index(fields=["status", "tier"], name="ticket_status_tier"),
+            # reporting's periods: tickets opened, and tickets resolved
+            models.Index(fields=["created_at"], name="report_ticket_created"),
+            models.Index(fields=["resolved_at"], name="report_ticket_resolved", condition=Q(resolved_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

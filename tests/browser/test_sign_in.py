@@ -1,21 +1,17 @@
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from escalations.demo import DEMO_PASSWORD
-
-grant_roles = import_module("escalations.migrations.0002_role_groups").grant_roles
+from escalations.management import role_groups_sync
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo_desk():
-    # A transactional test flushes the tables, taking the migration-made role groups with them.
-    grant_roles(apps)
+    role_groups_sync()  # what a migrate gives the role groups, whatever an earlier test left
     call_command("import_escalation_config")
     call_command("seed_demo")
 
