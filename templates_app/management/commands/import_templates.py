@@ -26,5 +26,5 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
         except (ValidationError, PermissionDenied) as exc:
-            raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
+            raise CommandError("\n".join(getattr(exc, "messages", [str(exc)]))) from exc
         self.stdout.write(self.style.SUCCESS(f"Imported {len(drafts)} draft(s): " + ", ".join(d.label for d in drafts)))
