@@ -1,4 +1,5 @@
-"""The one way the desk reads YAML someone hands it (the escalation config, guided templates): as plain data.
+"""The one way the desk reads YAML someone hands it (the escalation config, guided templates): as plain data,
+checked against a pydantic schema, every bad value named by its path (`escalation.tiers[1].sla.first_response: …`).
 
 Refused, with the line where it happens: anchors and aliases (510 bytes of nested aliases expand to billions of
 nodes), nesting deeper than MAX_DEPTH, a key given twice, text the database cannot store, and tagged types (sets,
@@ -6,11 +7,13 @@ binary, timestamps: `2026-01-01` stays text, and `0000-00-00` is not a date PyYA
 MAX_BYTES are refused before parsing.
 """
 
-from collections.abc import Hashable
-from typing import Any, ClassVar, NoReturn
+from collections.abc import Callable, Hashable, Iterable
+from typing import Annotated, Any, ClassVar, NoReturn, TypeVar, get_args
 
 import yaml
 from django.core.exceptions import ValidationError
+from pydantic import BaseModel, ConfigDict, PlainValidator
+from pydantic import ValidationError as SchemaErrors
 
 from escalations.validators import refuse_nul_characters
 
@@ -97,3 +100,137 @@ def load_plain_yaml(document: str) -> Any:
         raise YamlRefused(_problem(error)) from None
     except ValueError:  # the only one PyYAML lets through: an integer longer than sys.get_int_max_str_digits()
         raise YamlRefused("not valid YAML (a number has too many digits to read)") from None
+
+
+S = TypeVar("S", bound="Schema")
+Loc = tuple[str | int, ...]
+
+
+class Schema(BaseModel):
+    """A YAML file's shape: unknown keys refused, nothing coerced (60 is not "60"), values read-only once read."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class YamlInvalid(ValueError):
+    """The document was refused as a whole; `errors` names every bad value by its path ("document" for all of it)."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+def read_yaml(document: str, schema: type[S], *, across: Callable[[Any], Iterable[tuple[Loc, str]]] | None = None) -> S:
+    """The document checked against `schema`, or YamlInvalid with every problem.
+
+    `across(data)` finds what is wrong between records (duplicates, references) as (path, message) pairs; it reads the
+    raw data, so those problems are reported together with the records' own, in one pass.
+    """
+    try:
+        data = load_plain_yaml(document)
+    except YamlRefused as refused:
+        raise YamlInvalid([f"document: {refused.problem}"]) from None
+    errors, value = [], None
+    try:
+        value = schema.model_validate(data)
+    except SchemaErrors as invalid:
+        errors = [f"{yaml_path(error['loc'])}: {_message(error, schema)}" for error in invalid.errors()]
+    errors += [f"{yaml_path(loc)}: {message}" for loc, message in (across(data) if across else ())]
+    if errors:
+        raise YamlInvalid(errors)
+    return value
+
+
+def yaml_path(loc: Loc) -> str:
+    """("escalation", "tiers", 1, "sla") → escalation.tiers[1].sla"""
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).removeprefix(".")
+    return path or "document"
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "nothing" if value is None else repr(value)
+
+
+SHAPE_MESSAGES = {
+    "missing": "missing",
+    "model_type": "expected a mapping, got {got}",
+    "list_type": "expected a list, got {got}",
+    "extra_forbidden": "unknown key (expected one of {keys})",
+}
+
+
+def _message(error: dict, schema: type[Schema]) -> str:
+    """Pydantic's words for a wrong shape, said as the desk says them; a validator's ValueError in its own words."""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    template = SHAPE_MESSAGES.get(error["type"])
+    if template is None:
+        return error["msg"]
+    keys = ", ".join(_keys_at(schema, error["loc"][:-1])) if error["type"] == "extra_forbidden" else ""
+    return template.format(got=describe(error["input"]), keys=keys)
+
+
+def _keys_at(schema: type[BaseModel], loc: Loc) -> list[str]:
+    model = schema
+    for part in loc:
+        if isinstance(part, str):
+            field = next(field for name, field in model.model_fields.items() if (field.alias or name) == part)
+            model = _model_in(field.annotation)
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, get_args(annotation))), None)
+
+
+def value_type(read: Callable[[Any], Any]) -> Any:
+    """A field read by `read`, whose ValueError is the error at the value's path, in the function's words."""
+    return Annotated[Any, PlainValidator(read)]
+
+
+def text(max_length: int | None = None, *, blank: bool = False) -> Any:
+    """Text of at most `max_length` characters; with `blank`, empty or left out is fine."""
+
+    def read(value: Any) -> str:
+        if blank and value is None:
+            return ""
+        if not isinstance(value, str) or not (blank or value.strip()):
+            raise ValueError(f"expected some text, got {describe(value)}")
+        if max_length and len(value) > max_length:
+            raise ValueError(f"is {len(value)} characters long; the limit is {max_length}")
+        return value
+
+    return value_type(read)
+
+
+def whole_number(minimum: int, maximum: int) -> Any:
+    def read(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise ValueError(f"expected a whole number from {minimum} to {maximum}, got {describe(value)}")
+        return value
+
+    return value_type(read)
+
+
+def choice(what: str, choices: list[str]) -> Any:
+    def read(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"{describe(value)} is not a {what} (expected one of {', '.join(choices)})")
+        return value
+
+    return value_type(read)
+
+
+def _flag(value: Any) -> bool:
+    if type(value) is not bool:
+        raise ValueError(f"expected true or false, got {describe(value)}")
+    return value
+
+
+FLAG = value_type(_flag)

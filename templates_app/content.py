@@ -32,7 +32,7 @@ def _minutes(value, name: str) -> int | None:
 
 def _text_list(value, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValidationError(f"{name.replace('_', ' ').capitalize()} is a list of lines.")
+        raise ValidationError({name: f"{name.replace('_', ' ').capitalize()} is a list of lines."})
     return [item.strip() for item in value if item.strip()]
 
 
@@ -47,13 +47,17 @@ def _validation_owner(data: dict, steps: list[dict]):
     """A validation window is for the checklist the steps leave: without a human step there is nothing to sign."""
     owner = data.get("validation_owner")
     if owner is not None and not isinstance(owner, get_user_model()):
-        raise ValidationError(f"Validation window: nobody is called “{owner}”.")
+        raise ValidationError({"validation_owner": f"Validation window: nobody is called “{owner}”."})
     if owner is not None and not roles.can_own(owner):
-        raise ValidationError(f"Validation window: {owner.get_username()} does not work tickets.")
+        raise ValidationError({"validation_owner": f"Validation window: {owner.get_username()} does not work tickets."})
     if data.get("validation_window_minutes") and not any(step["kind"] == "human" for step in steps):
-        raise ValidationError("A validation window needs a human step (checklist item) to be signed within it.")
+        raise ValidationError(
+            {
+                "validation_window_minutes": "A validation window needs a human step (checklist item) to be signed within it."
+            }
+        )
     if owner is not None and not data.get("validation_window_minutes"):
-        raise ValidationError("Validation window: name its owner only with a window.")
+        raise ValidationError({"validation_owner": "Validation window: name its owner only with a window."})
     return owner
 
 
@@ -61,27 +65,31 @@ def _exception(data: dict, template: Template | None) -> dict:
     kind = data.get("exception_type") or ""
     runbook, owner = data.get("exception_runbook"), data.get("exception_remediation_owner")
     if kind not in TemplateVersion.ExceptionType.values:
-        raise ValidationError("The exception path is type A, type B or none.")
+        raise ValidationError({"exception_type": "The exception path is type A, type B or none."})
     cleaned = {"exception_type": kind, "exception_runbook": None, "exception_remediation_owner": None}
     cleaned |= {name: _text_list(data.get(name, []), name) for name in TEXT_LISTS}
     if kind == TemplateVersion.ExceptionType.KNOWN:
         if not isinstance(runbook, Template):
-            raise ValidationError("Type A exception: name the pre-approved runbook template to run.")
+            raise ValidationError(
+                {"exception_runbook": "Type A exception: name the pre-approved runbook template to run."}
+            )
         if template is not None and runbook.pk == template.pk:
-            raise ValidationError("Type A exception: the runbook has to be another template.")
+            raise ValidationError({"exception_runbook": "Type A exception: the runbook has to be another template."})
         cleaned["exception_runbook"] = runbook
     if kind == TemplateVersion.ExceptionType.UNKNOWN:
         if not cleaned["exception_triage_steps"]:
-            raise ValidationError("Type B exception: list the human triage steps.")
+            raise ValidationError({"exception_triage_steps": "Type B exception: list the human triage steps."})
         if not isinstance(owner, get_user_model()) or not owner.is_active or roles.is_system_user(owner):
-            raise ValidationError("Type B exception: name the post-mortem's remediation owner.")
+            raise ValidationError(
+                {"exception_remediation_owner": "Type B exception: name the post-mortem's remediation owner."}
+            )
         cleaned["exception_remediation_owner"] = owner
     return cleaned
 
 
 def clean_content(data: dict, *, template: Template | None = None) -> dict:
-    """Every field of a version's content checked, with all the problems in one error."""
-    errors, cleaned = [], {}
+    """Every field of a version's content checked; the problems in one error, by field (`error.message_dict`)."""
+    errors, cleaned = {}, {}
     checks = [
         ("event", lambda: _event(data.get("event"))),
         ("conditions", lambda: clean_conditions(data.get("conditions"))),
@@ -93,15 +101,15 @@ def clean_content(data: dict, *, template: Template | None = None) -> dict:
         try:
             cleaned[name] = check()
         except ValidationError as error:
-            errors.extend(error.messages)
+            errors[name] = error.messages
     try:
         cleaned |= _exception(data, template)
     except ValidationError as error:
-        errors.extend(error.messages)
+        errors |= error.message_dict
     if errors:
         raise ValidationError(errors)
     if not cleaned["steps"]:
-        raise ValidationError("A version needs at least one step.")
+        raise ValidationError({"steps": "A version needs at least one step."})
     cleaned["validation_owner"] = _validation_owner(data, cleaned["steps"])
     return cleaned | {name: bool(data.get(name)) for name in FLAGS}
 

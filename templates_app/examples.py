@@ -17,7 +17,7 @@ def seed_templates() -> int:
     author, approver = people.get(username=AUTHOR), people.get(username=APPROVER)
     document = EXAMPLES.read_text()
     names = set(Template.objects.values_list("name", flat=True))
-    missing = [entry for entry in transfer.entries(document) if entry["name"] not in names]
+    missing = [entry for entry in transfer.entries(document) if entry.name not in names]
     drafts = transfer.import_entries(missing, by=author)
     for draft in drafts:
         submitted = services.version_submit(version=draft, by=author, note="The seed's example")

@@ -4,14 +4,18 @@ An import never makes anything live: each template in the file becomes a new dra
 is new), which then goes through submit and four-eyes approval like any other. It applies all or nothing.
 """
 
+from typing import Any, NamedTuple
+
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from pydantic import Field, create_model
 
-from escalations.plain_yaml import YamlRefused, load_plain_yaml
+from escalations.plain_yaml import Schema, YamlInvalid, read_yaml, text
 from templates_app import services
 from templates_app.content import from_portable, portable
 from templates_app.models import Template, TemplateVersion
+from templates_app.models.governance import CONTENT_FIELDS
 
 
 def _current(template: Template) -> TemplateVersion | None:
@@ -32,46 +36,47 @@ def export_templates() -> str:
     return yaml.safe_dump({"templates": document}, sort_keys=False, allow_unicode=True)
 
 
-NAME_MAX_LENGTH = Template._meta.get_field("name").max_length
+# The version's fields by name, so a misspelt one is refused; their values are clean_content's to check.
+VersionFields = create_model("VersionFields", __base__=Schema, **{name: (Any, None) for name in CONTENT_FIELDS})
 
 
-def _entry_problems(entry: dict) -> list[str]:
-    problems = []
-    if not isinstance(entry.get("description") or "", str):
-        problems.append(f"{entry['name']}: the description is text.")
-    if not isinstance(entry.get("version") or {}, dict):
-        problems.append(f"{entry['name']}: the version is a mapping of its fields (event, conditions, steps …).")
-    return problems
+class TemplateEntry(Schema):
+    name: text(Template._meta.get_field("name").max_length)
+    description: text(blank=True) = ""
+    version: VersionFields = Field(default_factory=VersionFields)
 
 
-def _named(entry) -> bool:
-    name = entry.get("name") if isinstance(entry, dict) else None
-    return isinstance(name, str) and 0 < len(name.strip()) <= NAME_MAX_LENGTH
+class TemplatesFile(Schema):
+    templates: list[TemplateEntry]
 
 
-def entries(document: str) -> list[dict]:
-    """The file's template entries, checked for shape; ValidationError with every problem otherwise."""
+class Entry(NamedTuple):
+    """A template entry of the file, with its path there (`templates[2]`) to name where a problem is."""
+
+    path: str
+    name: str
+    description: str
+    version: dict
+
+
+def entries(document: str) -> list[Entry]:
+    """The file's template entries, checked for shape; ValidationError with every problem, by its path, otherwise."""
     try:
-        data = load_plain_yaml(document)
-    except YamlRefused as refused:
-        raise ValidationError(f"This document is {refused.problem}.") from None
-    entries = data.get("templates") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not all(_named(entry) for entry in entries):
-        raise ValidationError(
-            "Expected `templates:` with a list of entries, "
-            f"each with a name (text of at most {NAME_MAX_LENGTH} characters) and a version."
-        )
-    if problems := [problem for entry in entries for problem in _entry_problems(entry)]:
-        raise ValidationError(problems)
-    return entries
+        templates = read_yaml(document, TemplatesFile).templates
+    except YamlInvalid as invalid:
+        raise ValidationError(invalid.errors) from None
+    return [
+        Entry(f"templates[{index}]", entry.name, entry.description, entry.version.model_dump(exclude_unset=True))
+        for index, entry in enumerate(templates)
+    ]
 
 
 def import_templates(document: str, *, by) -> list[TemplateVersion]:
     return import_entries(entries(document), by=by)
 
 
-def import_entries(items: list[dict], *, by) -> list[TemplateVersion]:
-    """One new draft per template entry; every problem of every template reported at once."""
+def import_entries(items: list[Entry], *, by) -> list[TemplateVersion]:
+    """One new draft per template entry; every problem of every template reported at once, by its path."""
     drafts, errors = [], []
     with transaction.atomic():
         for entry in items:
@@ -79,18 +84,26 @@ def import_entries(items: list[dict], *, by) -> list[TemplateVersion]:
                 with transaction.atomic():
                     drafts.append(_import_one(entry, by))
             except ValidationError as error:
-                errors.extend(f"{entry['name']}: {message}" for message in error.messages)
+                errors.extend(_located(entry, error))
         if errors:
             raise ValidationError(errors)
     return drafts
 
 
-def _import_one(entry: dict, by) -> TemplateVersion:
-    template = Template.objects.filter(name=entry["name"]).first()
+def _located(entry: Entry, error: ValidationError) -> list[str]:
+    """A version's problems are by field (`templates[0].version.steps: …`); the others are the entry's."""
+    if not hasattr(error, "error_dict"):
+        return [f"{entry.path}: {message}" for message in error.messages]
+    by_field = error.message_dict.items()
+    return [f"{entry.path}.version.{field}: {message}" for field, messages in by_field for message in messages]
+
+
+def _import_one(entry: Entry, by) -> TemplateVersion:
+    template = Template.objects.filter(name=entry.name).first()
     if template is None:
-        draft = services.template_create(by=by, name=entry["name"], description=entry.get("description") or "")
+        draft = services.template_create(by=by, name=entry.name, description=entry.description)
     else:
         draft = services.version_new_draft(version=_current(template), by=by)
     return services.version_update(
-        version=draft, by=by, content=from_portable(entry.get("version") or {}), summary="Imported from YAML"
+        version=draft, by=by, content=from_portable(entry.version), summary="Imported from YAML"
     )

@@ -95,5 +95,5 @@ def test_an_import_by_an_agent_or_of_bad_yaml_is_refused(demo, tmp_path):
     document.write_text("templates: [{name: Broken, version: {event: created, steps: []}}]")
     with pytest.raises(CommandError, match="Only a manager"):
         call_command("import_templates", str(document), by="agent.l1")
-    with pytest.raises(CommandError, match="Broken: A version needs at least one step"):
+    with pytest.raises(CommandError, match=r"templates\[0\]\.version\.steps: A version needs at least one step"):
         call_command("import_templates", str(document), by="manager")

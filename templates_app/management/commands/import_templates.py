@@ -25,6 +25,8 @@ class Command(BaseCommand):
             drafts = import_templates(file.read_text(encoding="utf-8"), by=manager)
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
-        except (ValidationError, PermissionDenied) as exc:
-            raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
+        except ValidationError as exc:
+            raise CommandError("\n".join(["The templates are invalid; nothing was imported:", *exc.messages])) from exc
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Imported {len(drafts)} draft(s): " + ", ".join(d.label for d in drafts)))
