@@ -29,14 +29,15 @@ def rate_by_tier(f: ReportFilter) -> list[dict]:
         )
     )
     handled = dict(grouped_counts(visits, group_by=["tier_id"]))
-    escalated = (
+    left = (
         moves.filter(UPWARD)
         .values("from_tier")
-        .annotate(escalations=Count("pk"), tickets=Count("ticket", distinct=True))
+        .annotate(escalations=Count("pk"), escalated=Count("ticket", distinct=True))
     )
-    out = {row["from_tier"]: row for row in escalated}
+    out = {row["from_tier"]: row for row in left}
     return [
-        {"tier": tier, "handled": handled.get(tier.pk, 0)} | out.get(tier.pk, {"escalations": 0, "tickets": 0})
+        {"tier": tier, "tier_id": tier.pk, "handled": handled.get(tier.pk, 0)}
+        | out.get(tier.pk, {"escalations": 0, "escalated": 0})
         for tier in Tier.objects.filter(pk__in=set(handled) | set(out)).order_by("level")
     ]
 
