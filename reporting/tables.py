@@ -16,6 +16,13 @@ Row = Any  # one row of a selector: a dict, or a model instance
 Links = Callable[..., str]  # reporting.reports.links.Links: (metric, **dimensions) → the URL of the tickets behind
 
 
+def read(row: Row, value: str | Callable[[Row], Any]) -> Any:
+    """A figure of a row: a dict's key (missing: None), a model's attribute, or worked out by a function."""
+    if callable(value):
+        return value(row)
+    return row.get(value) if isinstance(row, dict) else getattr(row, value)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: its header, how its figure reads, where the figure is in a row, and the tickets behind it."""
@@ -27,11 +34,7 @@ class Column:
     charted: bool = False  # drawn in the table's chart, against the first column as labels
 
     def cell(self, row: Row, links: Links) -> Cell:
-        if callable(self.value):
-            value = self.value(row)
-        else:
-            value = row.get(self.value) if isinstance(row, dict) else getattr(row, self.value)
-        return self.figure.cell(value, self.link(row, links) if self.link else "")
+        return self.figure.cell(read(row, self.value), self.link(row, links) if self.link else "")
 
 
 @dataclass(frozen=True)

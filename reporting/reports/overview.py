@@ -9,7 +9,7 @@ from reporting.figures import COUNT, DURATION, PERCENTAGE, TEXT, Cell, Count, Du
 from reporting.filters import CURRENT, PREVIOUS, ReportFilter
 from reporting.reports.common import FIRST_RESPONSE_COMPLIANCE, RESOLUTION_COMPLIANCE
 from reporting.selectors import overview
-from reporting.tables import Column, Links, Table, TableSpec
+from reporting.tables import Column, Links, Table, TableSpec, read
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Kpi:
 
     label: str
     figure: Count | Percent | Duration
-    value: Callable[[dict], Any]
+    value: str | Callable[[dict], Any]  # the key of the figure in the period's figures, or how to work it out
     metric: str = ""  # what its tickets drill down to; "": no list of tickets behind it
 
     @property
@@ -27,22 +27,18 @@ class Kpi:
         return self.label.split(" (")[0]
 
 
-def _get(name: str) -> Callable[[dict], Any]:
-    return lambda row: row.get(name)
-
-
 HEADLINE = (
-    Kpi("Opened", COUNT, _get("opened"), "opened"),
-    Kpi("Resolved", COUNT, _get("resolved"), "resolved"),
+    Kpi("Opened", COUNT, "opened", "opened"),
+    Kpi("Resolved", COUNT, "resolved", "resolved"),
     Kpi("Escalation rate", PERCENTAGE, rate("escalated", "opened"), "escalated"),
     Kpi("First-response compliance", PERCENTAGE, FIRST_RESPONSE_COMPLIANCE, "fr_breached"),
     Kpi("Resolution compliance", PERCENTAGE, RESOLUTION_COMPLIANCE, "res_breached"),
-    Kpi("Time to acknowledge (median)", DURATION, _get("ack_median")),
-    Kpi("Time to acknowledge (p90)", DURATION, _get("ack_p90")),
-    Kpi("Time to resolution (median)", DURATION, _get("resolution_median"), "resolved"),
-    Kpi("Time to resolution (p90)", DURATION, _get("resolution_p90"), "resolved"),
-    Kpi("Breaches", COUNT, _get("breached"), "breached"),
-    Kpi("Failovers", COUNT, _get("failovers"), "failover"),
+    Kpi("Time to acknowledge (median)", DURATION, "ack_median"),
+    Kpi("Time to acknowledge (p90)", DURATION, "ack_p90"),
+    Kpi("Time to resolution (median)", DURATION, "resolution_median", "resolved"),
+    Kpi("Time to resolution (p90)", DURATION, "resolution_p90", "resolved"),
+    Kpi("Breaches", COUNT, "breached", "breached"),
+    Kpi("Failovers", COUNT, "failovers", "failover"),
 )
 
 
@@ -56,7 +52,7 @@ def _headline(figures: dict[str, dict], links: Links) -> Table:
         footnotes=[(term, DEFINITIONS[term]) for term in dict.fromkeys(kpi.term for kpi in HEADLINE)],
     )
     for kpi in HEADLINE:
-        now, before = kpi.value(figures[CURRENT]), kpi.value(figures[PREVIOUS])
+        now, before = read(figures[CURRENT], kpi.value), read(figures[PREVIOUS], kpi.value)
         current = kpi.figure.cell(now, links(kpi.metric) if kpi.metric else "")
         previous = kpi.figure.cell(before, links(kpi.metric, which=PREVIOUS) if kpi.metric else "")
         table.add(Cell(kpi.label), current, previous, kpi.figure.change(now, before))
