@@ -1,4 +1,4 @@
-"""Post-escalation reviews of top-tier escalations (seed 002: "conduct post-escalation reviews for L3 issues")."""
+"""Post-escalation reviews: managers look back at every escalation to the top tier."""
 
 from django.conf import settings
 from django.db import models

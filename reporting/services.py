@@ -14,7 +14,7 @@ def escalation_review_create(
 ) -> EscalationReview:
     """A manager reviews an escalation to the top tier, once.
 
-    A lower tier that could have solved it needs a follow-up: the review exists to improve lower tiers (seed 002).
+    A lower tier that could have solved it needs a follow-up: the review exists so lower tiers solve it next time.
     """
     require_reviewer(by)
     top = top_tier()

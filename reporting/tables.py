@@ -1,41 +1,71 @@
-"""A report table is built once and drawn three ways: as HTML, as CSV (the same cells) and as a chart's data.
-
-The page shows a cell's text ("46.2%", "2h 05m"); a chart and the CSV take its figure (46.2, 125.0) and the CSV
-names the figure's unit once, in the column's header ("Median (minutes)").
+"""A report table is declared once, as a TableSpec of columns, and built from a selector's rows; the built Table is
+drawn three ways: as HTML, as CSV (the same cells, their figures raw) and as a chart's data.
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-NOTHING = "—"  # a figure with nothing to measure (no acknowledgement, no ticket to divide by)
-PERCENT, MINUTES, USD = "%", "minutes", "USD"
-# A spreadsheet runs a cell starting with one of these as a formula: OWASP's "CSV injection".
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from reporting.figures import Cell, Figure, as_text
+
+Row = Any  # one row of a selector: a dict, or a model instance
+Links = Callable[..., str]  # reporting.reports.links.Links: (metric, **dimensions) → the URL of the tickets behind
 
 
-def as_text(text: str) -> str:
-    """Text a spreadsheet keeps as text: one that starts like a formula gets a leading quote (OWASP's rule)."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+def read(row: Row, value: str | Callable[[Row], Any]) -> Any:
+    """A figure of a row: a dict's key (missing: None), a model's attribute, or worked out by a function."""
+    if callable(value):
+        return value(row)
+    return row.get(value) if isinstance(row, dict) else getattr(row, value)
 
 
 @dataclass(frozen=True)
-class Cell:
-    text: str
-    link: str = ""  # the tickets behind the figure
-    value: float | None = None  # the figure: what a chart draws and the CSV holds; None: text only
-    unit: str = ""  # the figure's unit, for the CSV header
+class Column:
+    """One column: its header, how its figure reads, where the figure is in a row, and the tickets behind it."""
 
-    @property
-    def raw(self) -> str | float:
-        """The cell in a CSV: the figure as a number, nothing as an empty cell, any other text as text."""
-        if self.value is not None:
-            return self.value
-        return "" if self.text == NOTHING else as_text(self.text)
+    label: str
+    figure: Figure
+    value: str | Callable[[Row], Any]  # the row's key (or attribute), or how to work the figure out from the row
+    link: Callable[[Row, Links], str] | None = None
+    charted: bool = False  # drawn in the table's chart, against the first column as labels
+
+    def cell(self, row: Row, links: Links) -> Cell:
+        return self.figure.cell(read(row, self.value), self.link(row, links) if self.link else "")
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # Chart.js type: line, bar
+    columns: tuple[int, ...]  # which columns are drawn, against column 0 as labels
+    stacked: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A report table as data: what it is called and means, and its columns."""
+
+    key: str
+    title: str
+    definition: str
+    columns: tuple[Column, ...]
+    chart: str = ""  # the Chart.js type drawing the charted columns; "": no chart
+    note: str = ""
+
+    def build(self, rows: Iterable[Row], links: Links) -> "Table":
+        drawn = tuple(index for index, column in enumerate(self.columns) if column.charted)
+        return Table(
+            self.key,
+            self.title,
+            [column.label for column in self.columns],
+            self.definition,
+            rows=[[column.cell(row, links) for column in self.columns] for row in rows],
+            chart=Chart(self.chart, drawn) if self.chart else None,
+            note=self.note,
+        )
 
 
 def _unit(cells: Iterable[Cell]) -> str | None:
@@ -48,13 +78,6 @@ def _unit(cells: Iterable[Cell]) -> str | None:
 
 def _with_unit(name: str, unit: str | None) -> str:
     return f"{name} ({unit})" if unit and f"({unit})" not in name else name
-
-
-@dataclass(frozen=True)
-class Chart:
-    kind: str  # Chart.js type: line, bar
-    columns: tuple[int, ...]  # which columns are drawn, against column 0 as labels
-    stacked: bool = False
 
 
 @dataclass
@@ -101,45 +124,3 @@ class Table:
         response["Content-Disposition"] = f'attachment; filename="{slugify(self.title)}.csv"'
         csv.writer(response).writerows(self.csv_rows())
         return response
-
-
-def count(value: int | None, link: str = "") -> Cell:
-    value = value or 0
-    return Cell(f"{value}", link, value)
-
-
-def percent(part: int | None, whole: int | None, link: str = "") -> Cell:
-    """part ÷ whole as a percentage; "—" when there is nothing to divide by."""
-    if not whole:
-        return Cell(NOTHING, link, unit=PERCENT)
-    share = 100 * (part or 0) / whole
-    return Cell(f"{share:.1f}%", link, round(share, 1), PERCENT)
-
-
-def duration(seconds: float | None, link: str = "") -> Cell:
-    """A duration as people say it (3d 4h, 2h 05m, 12m 30s); charts and the CSV get minutes."""
-    if seconds is None:
-        return Cell(NOTHING, link, unit=MINUTES)
-    return Cell(human_duration(seconds), link, in_minutes(seconds), MINUTES)
-
-
-def in_minutes(seconds: float) -> float:
-    return round(seconds / 60, 1)
-
-
-def money(amount: int) -> Cell:
-    return Cell(f"{amount:,}", value=amount, unit=USD)
-
-
-def human_duration(seconds: float) -> str:
-    rounded = round(seconds)
-    delta = timedelta(seconds=abs(rounded))
-    days, rest = delta.days, delta.seconds
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    sign = "-" if rounded < 0 else ""
-    if days:
-        return f"{sign}{days}d {hours}h"
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    return f"{sign}{minutes}m {secs:02d}s"

@@ -31,7 +31,7 @@ def _report(request, page: str, build, *, form_class=ReportFilterForm, extra: di
     permissions.require_reader(request.user)
     form = form_class(request.GET, user=request.user)
     report_filter = form.report_filter()
-    links = reports.Links(request.GET)
+    links = reports.TicketLinks(request.GET)
     tables = build(report_filter, links)
     wanted = request.GET.get("csv")
     if wanted:

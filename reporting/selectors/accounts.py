@@ -8,13 +8,13 @@ from reporting.selectors.common import BREACHED, DOWN, current_tickets
 ACCOUNT_LIST_LENGTH = 100
 
 
-def repeat_escalations(f: ReportFilter, *, at_least: int) -> list[dict]:
+def repeat_escalations(report_filter: ReportFilter, *, at_least: int) -> list[dict]:
     """Accounts with `at_least` upward escalations in the period, the riskiest first.
 
     Risk = escalations × (101 − health score): more escalations and a sicker account rank higher; ties by ARR.
     """
     rows = (
-        current_tickets(f)
+        current_tickets(report_filter)
         .values("account", "account__name", "account__tier", "account__arr", "account__health_score")
         .annotate(
             tickets=Count("pk", distinct=True),

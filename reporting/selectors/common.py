@@ -22,9 +22,9 @@ RES_BREACHED = Q(breached_at__isnull=False) | Q(resolved_at__gt=F("resolution_du
 BREACHED = FR_BREACHED | RES_BREACHED
 
 
-def current_tickets(f: ReportFilter) -> QuerySet:
+def current_tickets(report_filter: ReportFilter) -> QuerySet:
     """The tickets of the slice opened in the current period."""
-    return Ticket.objects.filter(f.current_period("created_at"), f.slice())
+    return Ticket.objects.filter(report_filter.current_period("created_at"), report_filter.slice())
 
 
 def moved(*conditions: Q, **fields) -> Q:
@@ -61,7 +61,7 @@ def sla_counts() -> dict:
 BEING_WORKED = RawSQL(f"{HistoricalTicket._meta.db_table}.status = 'in_progress'", (), output_field=BooleanField())
 
 
-def acknowledged_snapshots(f: ReportFilter, *, both: bool = False) -> QuerySet:
+def acknowledged_snapshots(report_filter: ReportFilter, *, both: bool = False) -> QuerySet:
     """History rows of tickets opened in the period(s) taken while an acknowledged assignment was being worked.
 
     Every acknowledgement writes such a row (it moves the ticket to in progress); rows while waiting on the
@@ -69,14 +69,14 @@ def acknowledged_snapshots(f: ReportFilter, *, both: bool = False) -> QuerySet:
     """
     return HistoricalTicket.objects.filter(
         BEING_WORKED,
-        f.both_periods("created_at") if both else f.current_period("created_at"),
-        f.slice(moment=True),
+        report_filter.both_periods("created_at") if both else report_filter.current_period("created_at"),
+        report_filter.slice(moment=True),
         acknowledged_at__isnull=False,
         assigned_at__isnull=False,
     )
 
 
-def acknowledgements(f: ReportFilter, *, both: bool = False) -> QuerySet:
+def acknowledgements(report_filter: ReportFilter, *, both: bool = False) -> QuerySet:
     """One row per acknowledged assignment of a ticket opened in the period(s), from the ticket's history.
 
     The ticket row only keeps its current assignment; every earlier one (before a transfer, an escalation or a
@@ -86,9 +86,9 @@ def acknowledgements(f: ReportFilter, *, both: bool = False) -> QuerySet:
     (assigned → acknowledged). No joins: de-duplicating 10⁵ history rows is the cost; names are looked up after.
     """
     return (
-        acknowledged_snapshots(f, both=both)
+        acknowledged_snapshots(report_filter, both=both)
         .annotate(
-            period=f.period("created_at"),
+            period=report_filter.period("created_at"),
             owner=F("primary_owner_id"),
             seconds=Seconds(F("acknowledged_at"), F("assigned_at")),
         )

@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from escalations.models import BounceRefusal, OwnershipTransfer, SlaEvent, Ticket
-from escalations.services.clock import CLOCK_USERNAME
+from escalations.roles import CLOCK_USERNAME
 from reporting.filters import ReportFilter
 from reporting.selectors.common import (
     BREACHED,
@@ -72,11 +72,13 @@ def _dimensions(dims: dict) -> Q:
     return q
 
 
-def drilldown_tickets(f: ReportFilter, *, metric: str, dims: dict, previous: bool = False) -> QuerySet[Ticket]:
+def drilldown_tickets(
+    report_filter: ReportFilter, *, metric: str, dims: dict, previous: bool = False
+) -> QuerySet[Ticket]:
     """The tickets counted in a figure, newest first, with what a list row shows."""
     field = "resolved_at" if metric == "resolved" else "created_at"
-    tickets = f.tickets(field)
-    period = Q(**{f"{field}__lt": f.start}) if previous else f.current_period(field)
+    tickets = report_filter.tickets(field)
+    period = Q(**{f"{field}__lt": report_filter.start}) if previous else report_filter.current_period(field)
     if dims.get("calendar"):
         tickets = tickets.annotate(calendar=CALENDAR)
     if dims.get("handoffs") is not None:

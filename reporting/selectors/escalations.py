@@ -16,9 +16,9 @@ from reporting.selectors.common import (
 from reporting.sql import Seconds, grouped_counts, percentile_rows
 
 
-def rate_by_tier(f: ReportFilter) -> list[dict]:
+def rate_by_tier(report_filter: ReportFilter) -> list[dict]:
     """Per tier: tickets handled there (opened at it, or moved into it) and those escalated up out of it."""
-    tickets = current_tickets(f)
+    tickets = current_tickets(report_filter)
     moves = Escalation.objects.filter(ticket__in=tickets)
     visits = (
         tickets.order_by()
@@ -29,38 +29,41 @@ def rate_by_tier(f: ReportFilter) -> list[dict]:
         )
     )
     handled = dict(grouped_counts(visits, group_by=["tier_id"]))
-    escalated = (
+    left = (
         moves.filter(UPWARD)
         .values("from_tier")
-        .annotate(escalations=Count("pk"), tickets=Count("ticket", distinct=True))
+        .annotate(escalations=Count("pk"), escalated=Count("ticket", distinct=True))
     )
-    out = {row["from_tier"]: row for row in escalated}
+    out = {row["from_tier"]: row for row in left}
     return [
-        {"tier": tier, "handled": handled.get(tier.pk, 0)} | out.get(tier.pk, {"escalations": 0, "tickets": 0})
+        {"tier": tier, "tier_id": tier.pk, "handled": handled.get(tier.pk, 0)}
+        | out.get(tier.pk, {"escalations": 0, "escalated": 0})
         for tier in Tier.objects.filter(pk__in=set(handled) | set(out)).order_by("level")
     ]
 
 
-def rate_by_category(f: ReportFilter) -> list[dict]:
+def rate_by_category(report_filter: ReportFilter) -> list[dict]:
     return list(
-        current_tickets(f)
+        current_tickets(report_filter)
         .values("category")
         .annotate(opened=Count("pk"), escalated=Count("pk", filter=escalated_up()))
         .order_by("-escalated", "category")
     )
 
 
-def rate_by_agent(f: ReportFilter) -> list[dict]:
+def rate_by_agent(report_filter: ReportFilter) -> list[dict]:
     """Per person: tickets they handled (acknowledged an assignment of) and the upward escalations they made."""
     handled = {
         row["primary_owner"]: row
-        for row in acknowledged_snapshots(f)
-        .filter(f.person_visible("primary_owner"))
+        for row in acknowledged_snapshots(report_filter)
+        .filter(report_filter.person_visible("primary_owner"))
         .values("primary_owner", "primary_owner__username")
         .annotate(tickets=Count("id", distinct=True))
     }
     made = (
-        Escalation.objects.filter(UPWARD, f.person_visible("by"), ticket__in=current_tickets(f), by__isnull=False)
+        Escalation.objects.filter(
+            UPWARD, report_filter.person_visible("by"), ticket__in=current_tickets(report_filter), by__isnull=False
+        )
         .values("by", "by__username")
         .annotate(escalations=Count("pk"), tickets=Count("ticket", distinct=True))
     )
@@ -84,10 +87,10 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else float(part > 0)
 
 
-def time_to_escalate(f: ReportFilter) -> list[dict]:
+def time_to_escalate(report_filter: ReportFilter) -> list[dict]:
     """Creation → first upward escalation, per severity (count, median, p90 in seconds)."""
     firsts = (
-        Escalation.objects.filter(UPWARD, ticket__in=current_tickets(f))
+        Escalation.objects.filter(UPWARD, ticket__in=current_tickets(report_filter))
         .values("ticket_id", "ticket__severity_id", "ticket__severity__code")
         .annotate(seconds=Seconds(Min("created_at"), F("ticket__created_at")))
     )
@@ -109,9 +112,9 @@ def handoff_count():
     return _count_of(Escalation) + _count_of(OwnershipTransfer, role=OwnershipTransfer.Role.PRIMARY)
 
 
-def handoffs_distribution(f: ReportFilter) -> list[dict]:
+def handoffs_distribution(report_filter: ReportFilter) -> list[dict]:
     """How many tickets had 0, 1, 2 … handoffs: every tier move and primary transfer counted per ticket at once."""
-    tickets = current_tickets(f)
+    tickets = current_tickets(report_filter)
     moves = Escalation.objects.filter(ticket__in=tickets).order_by().values_list("ticket_id")
     transfers = OwnershipTransfer.objects.filter(ticket__in=tickets, role=OwnershipTransfer.Role.PRIMARY)
     handoffs = moves.union(transfers.order_by().values_list("ticket_id"), all=True)
@@ -121,9 +124,9 @@ def handoffs_distribution(f: ReportFilter) -> list[dict]:
     return [{"handoffs": n, "tickets": counted.get(n, none)} for n in sorted({0, *counted}) if n or none]
 
 
-def movement(f: ReportFilter) -> dict:
+def movement(report_filter: ReportFilter) -> dict:
     """Escalated tickets, de-escalated tickets and refused bounces of the period."""
-    figures = current_tickets(f).aggregate(
+    figures = current_tickets(report_filter).aggregate(
         opened=Count("pk"),
         escalated=Count("pk", filter=escalated_up()),
         deescalated=Count("pk", filter=deescalated()),
@@ -131,21 +134,21 @@ def movement(f: ReportFilter) -> dict:
     return figures
 
 
-def bounces(f: ReportFilter) -> list[dict]:
+def bounces(report_filter: ReportFilter) -> list[dict]:
     """Ping-pong attempts refused, per tier pair."""
     return list(
-        BounceRefusal.objects.filter(ticket__in=current_tickets(f))
+        BounceRefusal.objects.filter(ticket__in=current_tickets(report_filter))
         .values("from_tier__level", "to_tier__level")
         .annotate(refused=Count("pk"), tickets=Count("ticket", distinct=True))
         .order_by("-refused")
     )
 
 
-def kinds(f: ReportFilter) -> list[dict]:
+def kinds(report_filter: ReportFilter) -> list[dict]:
     """Escalations per kind, every kind listed (a kind added later shows up by itself), de-escalations last."""
     found = {
         row["kind"]: row
-        for row in Escalation.objects.filter(ticket__in=current_tickets(f))
+        for row in Escalation.objects.filter(ticket__in=current_tickets(report_filter))
         .values("kind")
         .annotate(escalations=Count("pk"), tickets=Count("ticket", distinct=True))
     }

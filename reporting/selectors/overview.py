@@ -13,20 +13,20 @@ def _by_period(rows, key: str = "period") -> dict[str, dict]:
     return {period: found.get(period, {}) for period in (CURRENT, PREVIOUS)}
 
 
-def overview_figures(f: ReportFilter) -> dict[str, dict]:
+def overview_figures(report_filter: ReportFilter) -> dict[str, dict]:
     """{"current": {...}, "previous": {...}} with every headline figure, in five queries."""
     tickets = (
-        f.tickets()
-        .annotate(period=f.period("created_at"))
+        report_filter.tickets()
+        .annotate(period=report_filter.period("created_at"))
         .values("period")
         .annotate(**sla_counts(), breached=Count("pk", filter=BREACHED))
     )
-    resolved = f.tickets("resolved_at").annotate(
-        period=f.period("resolved_at"), seconds=Seconds(F("resolved_at"), F("created_at"))
+    resolved = report_filter.tickets("resolved_at").annotate(
+        period=report_filter.period("resolved_at"), seconds=Seconds(F("resolved_at"), F("created_at"))
     )
     failovers = (
-        SlaEvent.objects.filter(kind=SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT, ticket__in=f.tickets())
-        .annotate(period=f.period("ticket__created_at"))
+        SlaEvent.objects.filter(kind=SlaEvent.Kind.ACKNOWLEDGEMENT_TIMEOUT, ticket__in=report_filter.tickets())
+        .annotate(period=report_filter.period("ticket__created_at"))
         .values("period")
         .annotate(failovers=Count("pk"))
     )
@@ -38,7 +38,7 @@ def overview_figures(f: ReportFilter) -> dict[str, dict]:
         ),
         (
             {"acknowledged": "count", "ack_median": "median", "ack_p90": "p90"},
-            percentile_rows(acknowledgements(f, both=True), value="seconds", group_by=["period"]),
+            percentile_rows(acknowledgements(report_filter, both=True), value="seconds", group_by=["period"]),
         ),
         ({"failovers": "failovers"}, failovers),
     ]
@@ -48,19 +48,19 @@ def overview_figures(f: ReportFilter) -> dict[str, dict]:
     return figures
 
 
-def trend(f: ReportFilter) -> list[dict]:
+def trend(report_filter: ReportFilter) -> list[dict]:
     """Per day (or week, for long periods) of the current period: opened, escalated, SLA outcomes and resolved."""
-    week = f.bucket == "week"
+    week = report_filter.bucket == "week"
     opened = (
-        f.tickets()
-        .filter(f.current_period("created_at"))
+        report_filter.tickets()
+        .filter(report_filter.current_period("created_at"))
         .annotate(bucket=DayOrWeek("created_at", week=week))
         .values("bucket")
         .annotate(**sla_counts(), breached=Count("pk", filter=BREACHED))
     )
     resolved = (
-        f.tickets("resolved_at")
-        .filter(f.current_period("resolved_at"))
+        report_filter.tickets("resolved_at")
+        .filter(report_filter.current_period("resolved_at"))
         .annotate(bucket=DayOrWeek("resolved_at", week=week))
         .values("bucket")
         .annotate(resolved=Count("pk"))

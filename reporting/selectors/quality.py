@@ -1,4 +1,4 @@
-"""Seed 003's failure modes, per tier and per agent so a manager can coach.
+"""The two ways an escalation goes wrong, per tier and per agent so a manager can coach.
 
 Over-escalation: an upward escalation undone soon without new work: the receiving tier de-escalated it, or
 resolved it itself, within OVER_ESCALATION_WINDOW of its arrival, and nobody but the escalating agent added a
@@ -42,10 +42,10 @@ def undone_soon() -> Q:
 OVER_GROUPS = {"tier": ("from_tier__level", "from_tier"), "agent": ("by", "by__username")}
 
 
-def over_escalation(f: ReportFilter, by: str) -> list[dict]:
-    escalations = Escalation.objects.filter(UPWARD, ticket__in=current_tickets(f))
+def over_escalation(report_filter: ReportFilter, by: str) -> list[dict]:
+    escalations = Escalation.objects.filter(UPWARD, ticket__in=current_tickets(report_filter))
     if by == "agent":
-        escalations = escalations.filter(f.person_visible("by"), by__isnull=False)
+        escalations = escalations.filter(report_filter.person_visible("by"), by__isnull=False)
     columns = OVER_GROUPS[by]
     return list(
         escalations.values(*columns)
@@ -76,11 +76,11 @@ def breached_before_escalating() -> Q:
     return Q(pk__in=first_escalations().filter(BREACHED_FIRST).values("ticket_id"))
 
 
-def under_escalation(f: ReportFilter, by: str) -> list[dict]:
+def under_escalation(report_filter: ReportFilter, by: str) -> list[dict]:
     """Per tier left (or person who escalated) at the first escalation: escalated tickets and those breached first."""
-    firsts = first_escalations().filter(ticket__in=current_tickets(f))
+    firsts = first_escalations().filter(ticket__in=current_tickets(report_filter))
     if by == "agent":
-        firsts = firsts.filter(f.person_visible("by"), by__isnull=False)
+        firsts = firsts.filter(report_filter.person_visible("by"), by__isnull=False)
     columns = UNDER_GROUPS[by]
     return list(
         firsts.values(*columns)

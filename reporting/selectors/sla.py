@@ -6,7 +6,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Coalesce, Now
 
 from escalations.models import OwnershipTransfer, Tier
-from escalations.services.clock import CLOCK_USERNAME
+from escalations.roles import CLOCK_USERNAME
 from reporting.filters import ReportFilter
 from reporting.selectors.common import (
     BREACHED,
@@ -30,10 +30,10 @@ COMPLIANCE_DIMENSIONS = {
 }
 
 
-def compliance_by(f: ReportFilter, dimension: str) -> list[dict]:
+def compliance_by(report_filter: ReportFilter, dimension: str) -> list[dict]:
     """First-response and resolution outcomes per tier, severity, account tier or calendar."""
     columns = COMPLIANCE_DIMENSIONS[dimension]
-    tickets = current_tickets(f).annotate(calendar=CALENDAR)
+    tickets = current_tickets(report_filter).annotate(calendar=CALENDAR)
     return list(tickets.values(*columns).annotate(**sla_counts()).order_by(*columns))
 
 
@@ -42,10 +42,10 @@ def _late(done: str, due: str, breached: Q) -> Case:
     return Case(When(breached, then=Seconds(Coalesce(done, Now()), F(due))))
 
 
-def breach_list(f: ReportFilter):
+def breach_list(report_filter: ReportFilter):
     """The breached tickets, latest-running first: how late the first response and the resolution were (or are)."""
     return (
-        current_tickets(f)
+        current_tickets(report_filter)
         .filter(BREACHED)
         .select_related("tier", "severity", "account", "primary_owner")
         .annotate(
@@ -67,12 +67,12 @@ def _team_of_tier() -> Case:
 ACK_GROUPS = {"tier": "tier_id", "team": "team", "owner": "owner"}
 
 
-def acknowledgement_times(f: ReportFilter) -> dict[str, list[dict]]:
+def acknowledgement_times(report_filter: ReportFilter) -> dict[str, list[dict]]:
     """Assigned → acknowledged per tier, per team and per owner (count, median, p90 in seconds), in one query.
 
     Each row: key, label, count, median, p90. Owners outside the viewer's scope are left out.
     """
-    rows = acknowledgements(f).annotate(team=_team_of_tier())
+    rows = acknowledgements(report_filter).annotate(team=_team_of_tier())
     figures = percentiles_by(rows, value="seconds", columns=list(ACK_GROUPS.values()))
     ids = {by: {row["key"] for row in figures[column]} - {None} for by, column in ACK_GROUPS.items()}
     names = {
@@ -85,7 +85,7 @@ def acknowledgement_times(f: ReportFilter) -> dict[str, list[dict]]:
             (
                 row | {"label": names[by].get(row["key"], "Team queue")}
                 for row in figures[column]
-                if by != "owner" or f.people is None or row["key"] in f.people
+                if by != "owner" or report_filter.people is None or row["key"] in report_filter.people
             ),
             key=lambda row: row["label"],
         )
@@ -93,12 +93,12 @@ def acknowledgement_times(f: ReportFilter) -> dict[str, list[dict]]:
     }
 
 
-def failovers_by_owner(f: ReportFilter) -> dict[int, dict]:
+def failovers_by_owner(report_filter: ReportFilter) -> dict[int, dict]:
     """The clock's automatic failovers, per owner who did not acknowledge in time."""
     rows = (
         OwnershipTransfer.objects.filter(
-            f.person_visible("from_owner"),
-            ticket__in=current_tickets(f),
+            report_filter.person_visible("from_owner"),
+            ticket__in=current_tickets(report_filter),
             role=OwnershipTransfer.Role.PRIMARY,
             by__username=CLOCK_USERNAME,
             from_owner__isnull=False,

@@ -6,7 +6,8 @@ import io
 import pytest
 
 from escalations.models import Account, EscalationCriterion
-from reporting.tables import Cell, Table, count, duration, percent
+from reporting.figures import COUNT, DURATION, PERCENTAGE, Cell
+from reporting.tables import Table
 from tests.reports.conftest import get_report
 
 pytestmark = pytest.mark.django_db
@@ -28,16 +29,16 @@ def _by_label(rows: list[list[str]]) -> dict[str, list[str]]:
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_it_neutralises_text_that_starts_like_a_formula_and_leaves_numbers_alone(start):
     table = Table("t", "T", ["Name", "Figure"], "")
-    table.add(f"{start}1+1", count(-3))
-    table.add(Cell(f"{start}HYPERLINK(x)", value=None), percent(-462, 1000))
+    table.add(f"{start}1+1", COUNT.cell(-3))
+    table.add(Cell(f"{start}HYPERLINK(x)", value=None), PERCENTAGE.cell(-46.2))
     rows = list(csv.reader(io.StringIO(table.csv_response().content.decode())))
     assert rows[1:] == [[f"'{start}1+1", "-3"], [f"'{start}HYPERLINK(x)", "-46.2"]]
 
 
 def test_a_missing_figure_is_an_empty_cell_and_durations_count_in_minutes():
     table = Table("t", "T", ["Owner", "Median", "Rate"], "")
-    table.add("alice", duration(125 * 60 + 12), percent(1, 3))
-    table.add("bob", duration(None), percent(1, 0))
+    table.add("alice", DURATION.cell(125 * 60 + 12), PERCENTAGE.cell(100 / 3))
+    table.add("bob", DURATION.cell(None), PERCENTAGE.cell(None))
     rows = list(csv.reader(io.StringIO(table.csv_response().content.decode())))
     assert rows == [["Owner", "Median (minutes)", "Rate (%)"], ["alice", "125.2", "33.3"], ["bob", "", ""]]
 

@@ -85,7 +85,7 @@ def test_a_reopened_ticket_keeps_its_first_resolution_clock(story, desk):
 def test_escalation_rate_by_tier_divides_escalated_by_handled(story, desk):
     tickets = [story.acknowledged(5) for _ in range(4)]
     story.escalated(tickets[0], 30)
-    rows = {row["tier"].level: (row["handled"], row["tickets"]) for row in escalations.rate_by_tier(period())}
+    rows = {row["tier"].level: (row["handled"], row["escalated"]) for row in escalations.rate_by_tier(period())}
     assert rows == {1: (4, 1), 2: (1, 0)}
     figures = overview.overview_figures(period())[CURRENT]
     assert (figures["escalated"], figures["opened"]) == (1, 4)

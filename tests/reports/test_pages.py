@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reporting.tables import NOTHING, Cell
+from reporting.figures import NOTHING, Cell
 from tests.reports.conftest import CUSTOM, at, get_report
 
 pytestmark = pytest.mark.django_db
