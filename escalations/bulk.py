@@ -9,11 +9,12 @@ from django.db import connection
 from django.db.models import Field, Model
 
 
-def insert_rows(rows: list[Model]) -> None:
+def insert_rows(rows: list[Model], *, with_pk: bool = False) -> None:
+    """Insert the rows; `with_pk`: with the primary keys they were given (the caller resets the sequence)."""
     if not rows:
         return
     model = type(rows[0])
-    columns = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in columns)
     marks = ", ".join(["%s"] * len(columns))

@@ -52,8 +52,9 @@ def require_transition(ticket: Ticket, *, name: str, by):
 
 def save_with_audit(ticket: Ticket, *, by, reason: str, update_fields: list[str] | None = None) -> None:
     """Write one ticket's change (all its columns, or `update_fields`) with its history entry and desk event."""
-    event = "created" if ticket._state.adding else "updated"
-    tickets_write([ticket], [TicketChange(ticket, by, reason, [(event, "")])], fields=update_fields)
+    created = ticket._state.adding
+    change = TicketChange(ticket, by, reason, [("created" if created else "updated", "")], created=created)
+    tickets_write([ticket], [change], fields=update_fields)
 
 
 def run_transition(

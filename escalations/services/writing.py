@@ -8,6 +8,7 @@ Rows are written with one statement for the whole batch (escalations.bulk), whic
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,8 @@ UPDATED = ("updated", "")  # the desk event of every audited change; other event
 class TicketChange:
     """One audited change of a ticket: its state after it, who made it, why, its desk events and notifications.
 
-    `state` is the ticket itself, or a copy taken when a batch changes one ticket several times.
+    `state` is the ticket itself, or a copy taken when a batch changes one ticket several times. `at` is when it
+    happened, for a replayed past (the volume seeder); otherwise the moment it is written.
     """
 
     state: Ticket
@@ -33,6 +35,8 @@ class TicketChange:
     reason: str
     events: list[tuple[str, str]] = field(default_factory=lambda: [UPDATED])  # (event, key) for services.outbox
     notifications: list[Notification] = field(default_factory=list)
+    created: bool = False  # the ticket's opening: its first history entry ("+")
+    at: datetime | None = None
 
 
 def tickets_write(
@@ -43,16 +47,16 @@ def tickets_write(
     New tickets are inserted; the others have `fields` (None: every column) and their auto_now columns written,
     unless their row changed since it was loaded: then ConcurrentTransition, and nothing is written.
     """
-    added = {id(change.state) for change in changes if change.state._state.adding}
     with transaction.atomic(savepoint=False):
         _write_rows(tickets, fields)
+        now = timezone.now()
         for change in changes:
             change.state._history_user, change.state._change_reason = change.by, change.reason
-        now, history = timezone.now(), Ticket.history
-        created = [change.state for change in changes if id(change.state) in added]
-        history.bulk_history_create(created, default_date=now)
-        updated = [change.state for change in changes if id(change.state) not in added]
-        history.bulk_history_create(updated, update=True, default_date=now)
+            if change.at:
+                change.state._history_date = change.at
+        for created in (True, False):
+            states = [change.state for change in changes if change.created == created]
+            Ticket.history.bulk_history_create(states, update=not created, default_date=now)
         notifications_save_many([row for change in changes for row in change.notifications])
         record_ticket_events([(change.state, event, key) for change in changes for event, key in change.events])
 
