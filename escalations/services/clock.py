@@ -9,7 +9,7 @@ clock does nothing. Whichever commits first wins; never both.
 Fast: a sweep reads once what does not change while it runs (the clock's account, the tiers and severities with
 their calendars, the managers, the webhooks), works out every due ticket's actions in memory, then writes a
 batch's events, tickets, history, escalations, transfers and notifications with one query per table
-(services.acting). A ticket
+(services.acting, through services.writing). A ticket
 whose actions cannot be worked out is logged and left to the next sweep; when a batch's writes fail, its tickets
 are acted on one by one, each in its own transaction, so one bad ticket never holds the others back.
 """
