@@ -50,7 +50,7 @@ def escalation_decision(
 ) -> EscalationDecision:
     """Decide from the ticket's tier and severity and the criteria the agent says are met."""
     met = tuple(criteria_met)
-    above = [tier for tier in ladder if tier.level > ticket.tier.level]
+    above = ticket.tier.tiers_above(ladder)
     if not above:
         return EscalationDecision(
             None, "", met, False, f"{ticket.tier.label} is the top tier: there is no tier above it."

@@ -3,26 +3,25 @@
 Tickets are spread over the last N days with the desk's real shape: the severity mix, the severity routing, owners
 of the right tier, escalations up and down the ladder, ownership transfers, notes, and a history row (`+` when
 opened, `~` for every change, with the actor and the reason) so the timeline and the reports read them like any
-other ticket. Each step changes the fields as its FSM transition would (pauses while waiting on the customer
-included), and deadlines come from Ticket.compute_deadlines itself; but no transition or service runs, so nothing
-is notified and nothing is queued. The breach columns are set as the SLA clock would have set them by now.
-
-Speed: 100,000 tickets are about 26 million column values. bulk_create prepares each one through its field
-(about 8 µs on SQLite: over three minutes), so rows are plain dicts that `BulkTable` writes with one `executemany`
-per table and batch; ticket and escalation ids are allocated here, and the sequences reset afterwards.
+other ticket. Each step runs the ticket's own FSM transition in memory, at the moment it happened (so pauses,
+deadlines and tier moves are the model's), and a batch of tickets is written through the one ticket write path
+(services.writing) with no desk event and no notification: nothing is told and nothing is queued. The breach
+columns are set as the SLA clock would have set them by now. Ticket and escalation ids are allocated here, and the
+sequences reset afterwards.
 
 The helpers it needs (accounts "Volume account 0001"…, agents "volume.l1.01"…, "volume.manager") are looked up by
 name and created only when missing, so running it again adds tickets, never a second set of people.
 """
 
+import copy
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.color import no_style
@@ -32,8 +31,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from escalations import roles
-from escalations.business_time import WorkingTime, business_time_between
-from escalations.deadlines import working_time_for
+from escalations.bulk import insert_rows
 from escalations.models import (
     Account,
     Escalation,
@@ -46,6 +44,7 @@ from escalations.models import (
 )
 from escalations.services import DEESCALATION_REASONS
 from escalations.services.tickets import FIRST_TICKET_NUMBER
+from escalations.services.writing import TicketChange, tickets_write
 
 BATCH_SIZE = 2_000
 ACCOUNT_COUNT = 200
@@ -125,101 +124,11 @@ ESCALATION_NOTE = {
 Step = tuple[str, Any]
 
 
-class Person(NamedTuple):
-    """A seeded helper as the rows need them: plain values are much cheaper to read a million times than models."""
-
-    pk: int
-    username: str
-
-
 class VolumeConfigMissing(Exception):
     """No active tier or a missing severity: the escalation config has to be imported first."""
 
 
-# --- writing rows fast -------------------------------------------------------------------------------------------
-
-
-class SqliteDatetimes:
-    """Aware datetimes as SQLite stores them (naive, in the connection's zone), each computed once per batch:
-    a ticket's created_at and deadlines repeat in every one of its history rows."""
-
-    def __init__(self) -> None:
-        self.zone, self.texts = connection.timezone, {}
-
-    def __call__(self, value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        text = self.texts.get(value)
-        if text is None:
-            text = self.texts[value] = str(value.astimezone(self.zone).replace(tzinfo=None))
-        return text
-
-    def clear(self) -> None:
-        self.texts.clear()
-
-
-def _converter(model_field: models.Field) -> Callable[[Any], Any] | None:
-    """What bulk_create would send for a value of this field; None where that is the value itself."""
-    kind = model_field.get_internal_type()
-    if kind in ("DateTimeField", "DurationField") and connection.vendor == "postgresql":
-        return None
-    if kind == "DateTimeField" and connection.vendor == "sqlite":
-        return SqliteDatetimes()
-    if model_field.is_relation or kind in PLAIN_TYPES:
-        return None
-    return lambda value: model_field.get_db_prep_save(value, connection)
-
-
-PLAIN_TYPES = {
-    "AutoField",
-    "BigAutoField",
-    "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "IntegerField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "SmallIntegerField",
-    "TextField",
-}
-
-
-class BulkTable:
-    """Writes plain dict rows (keyed by attname) into one model's table: executemany on SQLite, COPY on PostgreSQL.
-
-    A missing key takes the field's default (as bulk_create would), so columns added later need no change here.
-    """
-
-    def __init__(self, model: type[models.Model], *, with_pk: bool = False):
-        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        self.values_of = itemgetter(*[f.attname for f in fields])
-        self.defaults = {f.attname: f.get_default() for f in fields}
-        self.converters = [(i, convert) for i, f in enumerate(fields) if (convert := _converter(f))]
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        table = quote(model._meta.db_table)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
-
-    def insert(self, rows: list[dict]) -> None:
-        if not rows:
-            return
-        values = []
-        for row in rows:
-            value = list(self.values_of(self.defaults | row))
-            for index, convert in self.converters:
-                value[index] = convert(value[index])
-            values.append(value)
-        for _, convert in self.converters:
-            if isinstance(convert, SqliteDatetimes):
-                convert.clear()
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":  # COPY: one stream instead of a statement per row
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for value in values:
-                        copy.write_row(value)
-            else:
-                cursor.executemany(self.sql, values)
+# --- writing rows ----------------------------------------------------------------------------------------------
 
 
 def next_id(model: type[models.Model]) -> int:
@@ -244,15 +153,16 @@ class Cast:
     severities: dict[str, Severity]
     accounts: list[int]
     account_weights: list[float]
-    agents: dict[int, list[Person]]  # tier pk → the tier's agents
-    manager: Person
+    agents: dict[int, list]  # tier pk → the tier's agents
+    manager: Any
     criteria: dict[int, list[int]]  # tier pk → active criterion ids
-    working: dict[tuple[int, int], WorkingTime]  # (tier pk, severity pk) → the hours its SLA clocks count
 
 
 def ensure_cast(rng: random.Random) -> Cast:
-    ladder = list(Tier.objects.filter(is_active=True).select_related("team").order_by("level"))
-    severities = {severity.code: severity for severity in Severity.objects.select_related("route_to")}
+    with_calendar = ("calendar", "calendar__holidays")  # the transitions read each calendar's hours once
+    tiers = Tier.objects.filter(is_active=True).select_related("team").prefetch_related(*with_calendar)
+    ladder = list(tiers.order_by("level"))
+    severities = {s.code: s for s in Severity.objects.select_related("route_to").prefetch_related(*with_calendar)}
     if not ladder or set(SEVERITY_MIX) - set(severities):
         raise VolumeConfigMissing("No escalation config: run `manage.py import_escalation_config` first.")
     accounts = _ensure_accounts(rng)
@@ -264,9 +174,6 @@ def ensure_cast(rng: random.Random) -> Cast:
         agents={tier.pk: _ensure_agents(tier) for tier in ladder},
         manager=_ensure_person(MANAGER_NAME, Group.objects.get(name=roles.MANAGERS)),
         criteria={t.pk: list(t.criteria.filter(is_active=True).values_list("pk", flat=True)) for t in ladder},
-        working={
-            (t.pk, s.pk): working_time_for(Ticket(tier=t, severity=s)) for t in ladder for s in severities.values()
-        },
     )
 
 
@@ -288,7 +195,7 @@ def _ensure_accounts(rng: random.Random) -> list[int]:
     return list(Account.objects.filter(name__in=names).order_by("name").values_list("pk", flat=True))
 
 
-def _ensure_agents(tier: Tier) -> list[Person]:
+def _ensure_agents(tier: Tier) -> list:
     agents = Group.objects.get(name=roles.AGENTS)
     count = AGENTS_PER_LEVEL.get(tier.level, DEFAULT_AGENTS)
     return [
@@ -297,7 +204,7 @@ def _ensure_agents(tier: Tier) -> list[Person]:
     ]
 
 
-def _ensure_person(username: str, *groups: Group) -> Person:
+def _ensure_person(username: str, *groups: Group) -> Any:
     """A named helper who cannot sign in with a password (benchmarks sign in with force_login)."""
     user, created = get_user_model().objects.get_or_create(
         username=username, defaults={"email": f"{username}@volume.example"}
@@ -306,23 +213,7 @@ def _ensure_person(username: str, *groups: Group) -> Person:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     user.groups.add(*groups)
-    return Person(user.pk, user.username)
-
-
-TICKET_FIELDS = {f.attname for f in Ticket._meta.concrete_fields}
-DEADLINE_FIELDS = [name for name in TICKET_FIELDS if name.endswith("_due")]
-
-
-def computed_deadlines(state: dict, tier: Tier, severity: Severity) -> dict[str, datetime | None]:
-    """The deadline columns exactly as Ticket.compute_deadlines sets them, on a probe built from the ticket's state.
-
-    Calling the model keeps the seed right whatever the rule (business hours, pauses, escalation points) becomes.
-    """
-    fields = {name: value for name, value in state.items() if name in TICKET_FIELDS}
-    probe = Ticket(**(fields | {"tier_id": tier.pk, "severity_id": severity.pk}))
-    probe.tier, probe.severity = tier, severity
-    probe.compute_deadlines()
-    return {name: getattr(probe, name) for name in DEADLINE_FIELDS}
+    return user
 
 
 # --- one ticket's life -------------------------------------------------------------------------------------------
@@ -338,15 +229,15 @@ def _expo(rng: random.Random, mean: timedelta) -> timedelta:
 
 @dataclass
 class Batch:
-    """The rows of a batch of tickets, one list per table."""
+    """A batch of tickets with their audited changes and the rows that point at them, written together."""
 
-    tickets: list[dict] = field(default_factory=list)
-    history: list[dict] = field(default_factory=list)
-    escalations: list[dict] = field(default_factory=list)
-    escalation_notes: list[dict] = field(default_factory=list)
-    criteria: list[dict] = field(default_factory=list)
-    transfers: list[dict] = field(default_factory=list)
-    notes: list[dict] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
+    changes: list[TicketChange] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+    escalation_notes: list[EscalationNote] = field(default_factory=list)
+    criteria: list = field(default_factory=list)
+    transfers: list[OwnershipTransfer] = field(default_factory=list)
+    notes: list[TicketNote] = field(default_factory=list)
 
 
 @dataclass
@@ -356,91 +247,65 @@ class Ids:
 
 
 class TicketStory:
-    """Walks one ticket through its steps, changing its fields as the transitions do and recording every row."""
+    """Walks one ticket through its steps with its own transitions, each at its moment, recording every change."""
 
-    def __init__(self, cast: Cast, rng: random.Random, batch: Batch, ids: Ids, state: dict):
-        self.cast, self.rng, self.batch, self.ids, self.state = cast, rng, batch, ids, state
-        self.tier = next(tier for tier in cast.ladder if tier.pk == state["tier_id"])
-        self.severity = next(s for s in cast.severities.values() if s.pk == state["severity_id"])
+    def __init__(self, cast: Cast, rng: random.Random, batch: Batch, ids: Ids, ticket: Ticket, clock):
+        self.cast, self.rng, self.batch, self.ids, self.ticket, self.clock = cast, rng, batch, ids, ticket, clock
+        ticket.ladder_lowest, ticket.ladder_highest = cast.ladder[0].level, cast.ladder[-1].level
         self.events = 0
 
-    def agent(self, tier: Tier | None = None, other_than: int | None = None) -> Person:
+    @property
+    def tier(self) -> Tier:
+        return self.ticket.tier
+
+    def agent(self, tier: Tier | None = None, other_than: int | None = None):
         return self.rng.choice([p for p in self.cast.agents[(tier or self.tier).pk] if p.pk != other_than])
 
-    def owner(self) -> Person:
-        owner_id = self.state["primary_owner_id"]
+    def owner(self):
+        owner_id = self.ticket.primary_owner_id
         return next((p for p in self.cast.agents[self.tier.pk] if p.pk == owner_id), None) or self.agent()
 
-    def record(self, at: datetime, reason: str, by: Person | None, kind: str = "~") -> None:
-        row = dict(self.state, history_date=at, history_change_reason=reason, history_type=kind)
-        row["history_user_id"] = by.pk if by else None
-        self.state["updated_at"] = at
-        self.batch.history.append(row)
+    def record(self, at: datetime, reason: str, by, *, created: bool = False) -> None:
+        change = TicketChange(copy.copy(self.ticket), by, reason, events=[], created=created, at=at)
+        self.batch.changes.append(change)
         self.events += 1
 
     def apply(self, step: Step, at: datetime) -> None:
+        self.clock.move_to(at)
         getattr(self, f"do_{step[0]}")(at, step[1])
-
-    def compute_deadlines(self) -> None:
-        self.state.update(computed_deadlines(self.state, self.tier, self.severity))
-
-    def _end_pause(self, at: datetime) -> None:
-        """Waiting on the customer is over: its working time moves the resolution and escalation deadlines."""
-        if self.state["paused_at"] is not None:
-            working = self.cast.working[(self.tier.pk, self.severity.pk)]
-            self.state["paused_for"] += business_time_between(self.state["paused_at"], at, working)
-            self.state["paused_at"] = None
-            self.compute_deadlines()
 
     def finish(self, now: datetime) -> None:
         """The breaches the SLA clock would have recorded by now."""
-        state = self.state
-        if (state["first_responded_at"] or now) > state["first_response_due"]:
-            state["first_response_breached_at"] = state["first_response_due"]
-        if state["paused_at"] is None and (state["resolved_at"] or now) > state["resolution_due"]:
-            state["breached_at"] = state["resolution_due"]
-
-    def _start_assignment(self, at: datetime, owner) -> None:
-        timeout = self.severity.acknowledgement_timeout or self.tier.acknowledgement_timeout
-        self.state.update(
-            status=Ticket.Status.ASSIGNED,
-            primary_owner_id=owner.pk if owner else None,
-            assigned_at=at,
-            acknowledged_at=None,
-            acknowledgement_due=at + timeout,
-        )
+        ticket = self.ticket
+        if (ticket.first_responded_at or now) > ticket.first_response_due:
+            ticket.first_response_breached_at = ticket.first_response_due
+        if ticket.paused_at is None and (ticket.resolved_at or now) > ticket.resolution_due:
+            ticket.breached_at = ticket.resolution_due
 
     def do_assign(self, at: datetime, _) -> None:
         owner = self.agent()
-        self._start_assignment(at, owner)
+        self.ticket.assign(owner)
         self.record(at, f"Assigned to {owner.username}", self.cast.manager if self.rng.random() < 0.3 else owner)
 
     def do_ack(self, at: datetime, _) -> None:
         owner = self.owner()
-        self.state.update(
-            status=Ticket.Status.IN_PROGRESS, primary_owner_id=owner.pk, acknowledged_at=at, acknowledgement_due=None
-        )
-        self.state["first_responded_at"] = self.state["first_responded_at"] or at
+        self.ticket.acknowledge(owner)
         self.record(at, "Acknowledged", owner)
 
     def do_wait(self, at: datetime, _) -> None:
-        self.state["status"] = Ticket.Status.WAITING_ON_CUSTOMER
-        if self.tier.pause_on_waiting:
-            self.state["paused_at"] = at
+        self.ticket.wait_on_customer()
         self.record(at, "Asked the customer for logs and the time of the failure", self.owner())
 
     def do_resume(self, at: datetime, _) -> None:
-        self._end_pause(at)
-        self.state["status"] = Ticket.Status.IN_PROGRESS
+        self.ticket.resume()
         self.record(at, "Customer replied; work resumed", self.owner())
 
     def do_resolve(self, at: datetime, _) -> None:
-        self._end_pause(at)
-        self.state.update(status=Ticket.Status.RESOLVED, resolved_at=at)
+        self.ticket.resolve()
         self.record(at, "Resolved: fix confirmed with the customer", self.owner())
 
     def do_close(self, at: datetime, _) -> None:
-        self.state.update(status=Ticket.Status.CLOSED, closed_at=at)
+        self.ticket.close()
         self.record(at, "Closed", self.owner() if self.rng.random() < 0.5 else None)
 
     def do_escalate(self, at: datetime, move: tuple[Tier, str]) -> None:
@@ -451,70 +316,64 @@ class TicketStory:
             by = self.cast.manager
         owner = self.agent(to_tier) if kind == Escalation.Kind.MANUAL and self.rng.random() < 0.5 else None
         rationale = f"Outside what {from_tier.label} can do"
-        pk = self._move(at, to_tier, kind, by, owner, rationale)
+        escalation = self._moved(at, to_tier, kind, by, owner, rationale)
+        self.ticket.escalate(to_tier, owner)
         if kind == Escalation.Kind.MANUAL:
-            self.batch.escalation_notes.append(dict(ESCALATION_NOTE, escalation_id=pk))
+            self.batch.escalation_notes.append(EscalationNote(escalation=escalation, **ESCALATION_NOTE))
             self.batch.criteria += [
-                {"escalation_id": pk, "escalationcriterion_id": criterion}
+                Escalation.criteria.through(escalation=escalation, escalationcriterion_id=criterion)
                 for criterion in self.cast.criteria[from_tier.pk][:1]
             ]
         self.record(at, f"Escalated to {to_tier.label} ({label}): {rationale}", by)
 
     def do_deescalate(self, at: datetime, to_tier: Tier) -> None:
         by, reason = self.owner(), self.rng.choice(DEESCALATION_REASONS)
-        self._move(at, to_tier, Escalation.Kind.DEESCALATION, by, None, f"{reason}. Monitor for a week")
+        self._moved(at, to_tier, Escalation.Kind.DEESCALATION, by, None, f"{reason}. Monitor for a week")
+        self.ticket.deescalate(to_tier)
         self.record(at, f"De-escalated to {to_tier.label}: {reason}", by)
 
-    def _move(self, at: datetime, to_tier: Tier, kind: str, by, owner, rationale: str) -> int:
-        """Record the escalation row and move the ticket like Ticket._move_to_tier; returns the escalation's id."""
+    def _moved(self, at: datetime, to_tier: Tier, kind: str, by, owner, rationale: str) -> Escalation:
+        """The escalation row of a move from the ticket's tier, with its id allocated here (its note points at it)."""
         pk, self.ids.escalation = self.ids.escalation, self.ids.escalation + 1
-        self.batch.escalations.append(
-            {
-                "id": pk,
-                "ticket_id": self.state["id"],
-                "from_tier_id": self.tier.pk,
-                "to_tier_id": to_tier.pk,
-                "kind": kind,
-                "rationale": rationale,
-                "new_owner_id": owner.pk if owner else None,
-                "by_id": by.pk if by else None,
-                "created_at": at,
-            }
+        escalation = Escalation(
+            id=pk,
+            ticket=self.ticket,
+            from_tier=self.tier,
+            to_tier=to_tier,
+            kind=kind,
+            rationale=rationale,
+            new_owner=owner,
+            by=by,
+            created_at=at,
         )
+        self.batch.escalations.append(escalation)
         self.events += 1
-        self._end_pause(at)
-        self.tier = to_tier
-        self.state.update(tier_id=to_tier.pk, backup_owner_id=None)
-        self._start_assignment(at, owner)
-        self.compute_deadlines()
-        return pk
+        return escalation
 
     def do_transfer(self, at: datetime, role: str) -> None:
-        by, state = self.owner(), self.state
+        """The primary owner through the transition; a backup or escalation owner is set as ticket_transfer does."""
+        by, ticket = self.owner(), self.ticket
         if role == OwnershipTransfer.Role.PRIMARY:
-            to_owner, from_id = self.agent(other_than=state["primary_owner_id"]), state["primary_owner_id"]
-            if state["backup_owner_id"] == to_owner.pk:
-                state["backup_owner_id"] = None
-            self._end_pause(at)
-            self._start_assignment(at, to_owner)
+            to_owner, from_id = self.agent(other_than=ticket.primary_owner_id), ticket.primary_owner_id
+            ticket.transfer(to_owner)
         elif role == OwnershipTransfer.Role.BACKUP:
-            to_owner, from_id = self.agent(other_than=state["primary_owner_id"]), state["backup_owner_id"]
-            state["backup_owner_id"] = to_owner.pk
+            to_owner, from_id = self.agent(other_than=ticket.primary_owner_id), ticket.backup_owner_id
+            ticket.backup_owner = to_owner
         else:
-            to_owner, from_id = self.cast.manager, state["escalation_owner_id"]
-            state["escalation_owner_id"] = to_owner.pk
+            to_owner, from_id = self.cast.manager, ticket.escalation_owner_id
+            ticket.escalation_owner = to_owner
         reason = "Covering while the owner is on leave"
         self.batch.transfers.append(
-            {
-                "ticket_id": state["id"],
-                "role": role,
-                "from_owner_id": from_id,
-                "to_owner_id": to_owner.pk,
-                "reason": reason,
-                "expected_response": timedelta(hours=self.rng.choice([1, 2, 4])),
-                "by_id": by.pk,
-                "created_at": at,
-            }
+            OwnershipTransfer(
+                ticket=ticket,
+                role=role,
+                from_owner_id=from_id,
+                to_owner=to_owner,
+                reason=reason,
+                expected_response=timedelta(hours=self.rng.choice([1, 2, 4])),
+                by=by,
+                created_at=at,
+            )
         )
         self.events += 1
         self.record(at, f"{OwnershipTransfer.Role(role).label} → {to_owner.username}: {reason}", by)
@@ -522,13 +381,13 @@ class TicketStory:
     def add_note(self, at: datetime) -> None:
         public = self.rng.random() < 0.4
         self.batch.notes.append(
-            {
-                "ticket_id": self.state["id"],
-                "visibility": TicketNote.Visibility.PUBLIC if public else TicketNote.Visibility.INTERNAL,
-                "body": self.rng.choice(NOTE_BODIES),
-                "author_id": self.owner().pk,
-                "created_at": at,
-            }
+            TicketNote(
+                ticket=self.ticket,
+                visibility=TicketNote.Visibility.PUBLIC if public else TicketNote.Visibility.INTERNAL,
+                body=self.rng.choice(NOTE_BODIES),
+                author=self.owner(),
+                created_at=at,
+            )
         )
         self.events += 1
 
@@ -622,31 +481,31 @@ def plan_steps(rng: random.Random, ladder: list[Tier], start: int, age: timedelt
 # --- tickets -----------------------------------------------------------------------------------------------------
 
 
-def _opened(cast: Cast, rng: random.Random, batch: Batch, ids: Ids, number: int, created_at, severity, tier):
+def _opened(cast: Cast, rng: random.Random, batch: Batch, ids: Ids, clock, opening: tuple) -> TicketStory:
     """A new ticket's story, with its `+` history row."""
+    number, created_at, severity, tier = opening
     category = _pick(rng, CATEGORY_MIX)
     account = rng.choices(cast.accounts, weights=cast.account_weights)[0]
     title = rng.choice(TITLES[category])
     requester = f"user{rng.randint(1, 40)}@account{account}.volume.example"
-    state = {f.attname: f.get_default() for f in Ticket._meta.concrete_fields} | {
-        "id": ids.ticket,
-        "number": number,
-        "title": title,
-        "description": f"{requester} reported: {title.lower()}.",
-        "category": category,
-        "requester": requester,
-        "created_at": created_at,
-        "updated_at": created_at,
-        "status": Ticket.Status.NEW,
-        "account_id": account,
-        "severity_id": severity.pk,
-        "tier_id": tier.pk,
-        "created_by_id": rng.choice(cast.agents[cast.ladder[0].pk]).pk,
-    }
+    ticket = Ticket(
+        id=ids.ticket,
+        number=number,
+        title=title,
+        description=f"{requester} reported: {title.lower()}.",
+        category=category,
+        requester=requester,
+        created_at=created_at,
+        account_id=account,
+        severity=severity,
+        tier=tier,
+        created_by=rng.choice(cast.agents[cast.ladder[0].pk]),
+    )
     ids.ticket += 1
-    story = TicketStory(cast, rng, batch, ids, state)
-    story.compute_deadlines()
-    story.record(created_at, f"Opened at {tier.label} ({severity.code})", story.agent(cast.ladder[0]), "+")
+    ticket.compute_deadlines()
+    batch.tickets.append(ticket)
+    story = TicketStory(cast, rng, batch, ids, ticket, clock)
+    story.record(created_at, f"Opened at {tier.label} ({severity.code})", story.agent(cast.ladder[0]), created=True)
     return story
 
 
@@ -655,17 +514,17 @@ def add_ticket(cast: Cast, rng: random.Random, batch: Batch, ids: Ids, number: i
     severity = cast.severities[_pick(rng, SEVERITY_MIX)]
     routed = severity.route_to_id if severity.route_to and severity.route_to.is_active else None
     start = next((i for i, tier in enumerate(cast.ladder) if tier.pk == routed), 0)
-    story = _opened(cast, rng, batch, ids, number, created_at, severity, cast.ladder[start])
     steps, offsets = plan_steps(rng, cast.ladder, start, now - created_at - timedelta(minutes=1))
-    for step, offset in zip(steps, offsets, strict=True):
-        story.apply(step, created_at + offset)
+    with time_machine.travel(created_at, tick=False) as clock:
+        story = _opened(cast, rng, batch, ids, clock, (number, created_at, severity, cast.ladder[start]))
+        for step, offset in zip(steps, offsets, strict=True):
+            story.apply(step, created_at + offset)
     first_ack = next((offset for (name, _), offset in zip(steps, offsets) if name == "ack"), None)
     if first_ack is not None:
-        last = offsets[-1] if story.state["status"] not in Ticket.OPEN_STATUSES else now - created_at
+        last = now - created_at if story.ticket.is_open else offsets[-1]
         for _ in range(_pick(rng, NOTE_COUNTS)):
             story.add_note(created_at + first_ack + (last - first_ack) * rng.random())
     story.finish(now)
-    batch.tickets.append(story.state)
 
 
 EVENTS_PLAN = [
@@ -679,19 +538,18 @@ TWO_EVENT_STEPS = {"escalate", "deescalate", "transfer"}  # a history row and an
 def add_events_ticket(cast: Cast, rng: random.Random, batch: Batch, ids: Ids, number: int, events: int, now) -> None:
     """An open P3 ticket with exactly `events` timeline entries: history, escalations, transfers, then notes."""
     created_at = now - timedelta(hours=20)
-    story = _opened(cast, rng, batch, ids, number, created_at, cast.severities["P3"], cast.ladder[0])
-    story.state["title"] = EVENTS_TITLE.format(events=events)
-    batch.history[-1]["title"] = story.state["title"]
-    for minute, (name, level_index) in enumerate(EVENTS_PLAN, start=1):
-        if name in ("escalate", "deescalate") and len(cast.ladder) < 3:
-            continue
-        if story.events + (2 if name in TWO_EVENT_STEPS else 1) > events:
-            break
-        story.apply((name, _events_arg(cast, name, level_index)), created_at + timedelta(minutes=20 * minute))
+    with time_machine.travel(created_at, tick=False) as clock:
+        story = _opened(cast, rng, batch, ids, clock, (number, created_at, cast.severities["P3"], cast.ladder[0]))
+        story.ticket.title = batch.changes[-1].state.title = EVENTS_TITLE.format(events=events)
+        for minute, (name, level_index) in enumerate(EVENTS_PLAN, start=1):
+            if name in ("escalate", "deescalate") and len(cast.ladder) < 3:
+                continue
+            if story.events + (2 if name in TWO_EVENT_STEPS else 1) > events:
+                break
+            story.apply((name, _events_arg(cast, name, level_index)), created_at + timedelta(minutes=20 * minute))
     while story.events < events:
         story.add_note(created_at + timedelta(hours=10, minutes=story.events))
     story.finish(now)
-    batch.tickets.append(story.state)
 
 
 def _events_arg(cast: Cast, name: str, arg: Any) -> Any:
@@ -726,24 +584,14 @@ def creation_times(rng: random.Random, count: int, days: float, now: datetime) -
     return sorted(times)
 
 
-def _tables() -> list[tuple[str, BulkTable]]:
-    """In foreign-key order: tickets, then what points at them."""
-    return [
-        ("tickets", BulkTable(Ticket, with_pk=True)),
-        ("history", BulkTable(Ticket.history.model)),
-        ("escalations", BulkTable(Escalation, with_pk=True)),
-        ("escalation_notes", BulkTable(EscalationNote)),
-        ("criteria", BulkTable(Escalation.criteria.through)),
-        ("transfers", BulkTable(OwnershipTransfer)),
-        ("notes", BulkTable(TicketNote)),
-    ]
-
-
-def _save(batch: Batch, tables: list[tuple[str, BulkTable]], summary: VolumeSummary) -> None:
-    for name, table in tables:
-        table.insert(getattr(batch, name))
+def _save(batch: Batch, summary: VolumeSummary) -> None:
+    """The tickets and their history through the ticket write path, then what points at them (foreign-key order)."""
+    tickets_write(batch.tickets, batch.changes)
+    insert_rows(batch.escalations, with_pk=True)
+    for rows in (batch.escalation_notes, batch.criteria, batch.transfers, batch.notes):
+        insert_rows(rows)
     summary.tickets += len(batch.tickets)
-    summary.history += len(batch.history)
+    summary.history += len(batch.changes)
     summary.escalations += len(batch.escalations)
     summary.transfers += len(batch.transfers)
     summary.notes += len(batch.notes)
@@ -761,7 +609,7 @@ def seed_volume(
     """Add `tickets` tickets over the last `days` days; the last one has exactly `events` timeline entries (if > 0)."""
     started, rng, now, summary = time.monotonic(), random.Random(seed), timezone.now(), VolumeSummary()
     with transaction.atomic():
-        cast, tables = ensure_cast(rng), _tables()
+        cast = ensure_cast(rng)
         first = (Ticket.objects.aggregate(highest=Max("number"))["highest"] or FIRST_TICKET_NUMBER - 1) + 1
         ids = Ids(ticket=next_id(Ticket), escalation=next_id(Escalation))
         times = creation_times(rng, tickets - (1 if events else 0), days, now)
@@ -771,7 +619,7 @@ def seed_volume(
                 add_ticket(cast, rng, batch, ids, first + start + offset, created_at, now)
             if events and start + BATCH_SIZE >= len(times):
                 add_events_ticket(cast, rng, batch, ids, first + len(times), events, now)
-            _save(batch, tables, summary)
+            _save(batch, summary)
             progress(f"{summary.tickets:>7} tickets · {time.monotonic() - started:6.1f} s")
         reset_sequences(Ticket, Escalation)
     if analyze:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from escalations import services
 from escalations.models import Notification, OwnershipTransfer, SlaEvent, Ticket
-from escalations.services import acting, clock, outbox
+from escalations.services import acting, clock, outbox, writing
 from tests.conftest import _person
 
 pytestmark = pytest.mark.django_db
@@ -281,7 +281,7 @@ def test_a_ticket_that_cannot_be_acted_on_is_left_to_the_next_sweep_and_the_othe
 
 def test_when_a_batchs_writes_fail_each_ticket_is_acted_on_alone(desk, second_engineer, monkeypatch):
     tickets = [_p0_awaiting(desk, backup=second_engineer) for _ in range(3)]
-    real_save, calls = acting.notifications_save_many, []
+    real_save, calls = writing.notifications_save_many, []
 
     def fail_the_batch(rows):
         calls.append(len(rows))
@@ -289,7 +289,7 @@ def test_when_a_batchs_writes_fail_each_ticket_is_acted_on_alone(desk, second_en
             raise RuntimeError("database hiccup")
         return real_save(rows)
 
-    monkeypatch.setattr(acting, "notifications_save_many", fail_the_batch)
+    monkeypatch.setattr(writing, "notifications_save_many", fail_the_batch)
     with _after_timeout(tickets[-1]):
         assert clock.sweep() == 3
     assert len(calls) == 4  # the batch, then each ticket alone
@@ -305,7 +305,7 @@ def test_a_sweep_killed_midway_leaves_nothing_behind_and_the_next_does_everythin
     def killed(rows):
         raise SystemExit("worker killed")  # not an Exception: nothing catches it, as with a killed process
 
-    monkeypatch.setattr(acting, "notifications_save_many", killed)
+    monkeypatch.setattr(writing, "notifications_save_many", killed)
     with _after_timeout(tickets[-1]):
         with pytest.raises(SystemExit):
             clock.sweep()
@@ -457,7 +457,7 @@ def test_a_database_failure_is_logged_once_per_batch_not_once_per_ticket(desk, s
     def database_down(rows):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(acting, "notifications_save_many", database_down)
+    monkeypatch.setattr(writing, "notifications_save_many", database_down)
     with _after_timeout(tickets[-1]):
         assert clock.sweep() == 0
     assert [record.message for record in caplog.records if record.name == clock.logger.name] == [

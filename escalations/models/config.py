@@ -1,6 +1,8 @@
 """What admins configure: tiers, their criteria, severities and customer accounts."""
 
+from collections.abc import Iterable
 from datetime import timedelta
+from operator import attrgetter
 
 from django.contrib.auth.models import Group
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -63,6 +65,15 @@ class Tier(models.Model):
     @property
     def label(self) -> str:
         return f"L{self.level}"
+
+    def tiers_above(self, ladder: Iterable["Tier"] | None = None) -> list["Tier"]:
+        """The active tiers above this one, nearest first, among `ladder` (tiers read already; else all of them)."""
+        ladder = Tier.objects.filter(is_active=True) if ladder is None else ladder
+        return sorted((tier for tier in ladder if tier.is_active and tier.level > self.level), key=attrgetter("level"))
+
+    def above(self, ladder: Iterable["Tier"] | None = None) -> "Tier | None":
+        """The next tier up: the ladder is climbed one tier at a time unless a severity routes higher."""
+        return next(iter(self.tiers_above(ladder)), None)
 
 
 class EscalationCriterion(models.Model):

@@ -1,8 +1,9 @@
 """The batch a sweep of the SLA clock writes: what it reads once, and what it gathers in memory to write at once.
 
-A sweep reads what does not change while it runs once (a `Rota`), works out every due ticket's actions in memory
-(an `Acting` per ticket, so a failure drops that ticket alone), then writes a `Batch`'s events, tickets, history,
-escalations, transfers and notifications with one statement each. The actions are in services.clock.
+A sweep reads once what does not change while it runs (its `SweepContext`), works out every due ticket's actions in
+memory (an `Acting` per ticket, so a failure drops that ticket alone), then writes a `Batch`: its SlaEvents, then
+the tickets with their history, notifications and desk events through the one ticket write path (services.writing),
+then escalations and transfers, with one statement each. The actions are in services.clock.
 """
 
 import copy
@@ -12,22 +13,15 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
-from escalations.bulk import insert_rows, update_rows
-from escalations.models import Escalation, OwnershipTransfer, Profile, Severity, SlaEvent, Ticket, Tier
-from escalations.notifications import (
-    active_webhooks,
-    managers_of,
-    notification_rows,
-    notifications_save_many,
-    webhooks_for,
-)
-from escalations.services.outbox import record_ticket_events
+from escalations.bulk import insert_rows
+from escalations.models import Escalation, Profile, Severity, SlaEvent, Ticket, Tier
+from escalations.notifications import active_webhooks, managers_of, notification_rows, webhooks_for
+from escalations.services.writing import TicketChange, tickets_write
 
 
 @dataclass
-class Rota:
+class SweepContext:
     """What a sweep reads once, because it does not change while the sweep runs."""
 
     clock: object
@@ -39,7 +33,7 @@ class Rota:
     teams: dict[int, list] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *, clock) -> "Rota":
+    def load(cls, *, clock) -> "SweepContext":
         with_calendars = ("calendar", "calendar__holidays")  # each calendar's WorkingTime is then read once
         return cls(
             clock=clock,
@@ -55,11 +49,6 @@ class Rota:
         """The lowest and highest active levels, which Ticket.has_tier_above/below would each read with a query."""
         levels = [tier.level for tier in self.tiers.values() if tier.is_active]
         return min(levels, default=None), max(levels, default=None)
-
-    def above(self, tier: Tier) -> Tier | None:
-        """The next active tier up the ladder."""
-        higher = [other for other in self.tiers.values() if other.is_active and other.level > tier.level]
-        return min(higher, key=lambda other: other.level, default=None)
 
     def team(self, tier: Tier) -> list:
         if tier.team_id not in self.teams:
@@ -79,8 +68,8 @@ class Due(NamedTuple):
 class Batch:
     """The writes of a batch of tickets' actions, gathered in memory and written with one query per table."""
 
-    def __init__(self, rota: Rota, tickets: list[Ticket], due: list[Due]):
-        self.rota = rota
+    def __init__(self, context: SweepContext, tickets: list[Ticket], due: list[Due]):
+        self.context = context
         self.before = {ticket.pk: _columns(ticket) for ticket in tickets}
         ids, deadlines = [ticket.pk for ticket in tickets], {item.deadline for item in due}
         acted_on = SlaEvent.objects.filter(ticket_id__in=ids, deadline__in=deadlines)
@@ -101,19 +90,11 @@ class Batch:
         actions = [acting for acting in self.actions if acting.acted]
         changed = [acting.ticket for acting in actions]
         fields = sorted({name for ticket in changed for name in _changed(self.before[ticket.pk], ticket)})
-        now = timezone.now()
-        for ticket in changed:
-            ticket.updated_at = now  # an UPDATE skips auto_now; forms compare it to refuse stale edits
         insert_rows([event for acting in actions for event in acting.events])
-        # Row by row SQL, not QuerySet.bulk_update, whose CASE per column and row costs ~1 ms a ticket to build.
-        update_rows(changed, [*fields, "updated_at"])
-        # An UPDATE writes no history: one row per action, with the clock as actor and the reason.
-        Ticket.history.bulk_history_create([row for acting in actions for row in acting.history], update=True)
+        # Only what was acted on is written: a ticket dropped from the batch tells nobody.
+        tickets_write(changed, [change for acting in actions for change in acting.changes], fields=fields)
         insert_rows([row for acting in actions for row in acting.escalations])
         insert_rows([row for acting in actions for row in acting.transfers])
-        notifications_save_many([row for acting in actions for row in acting.notifications])
-        # Only for what was written: a ticket dropped from the batch tells nobody.
-        record_ticket_events([(acting.ticket, event, key) for acting in actions for event, key in acting.ticket_events])
         return sum(len(acting.events) for acting in actions)
 
 
@@ -123,16 +104,14 @@ class Acting:
 
     batch: Batch
     ticket: Ticket
-    events: list = field(default_factory=list)
-    history: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # the SlaEvents that claim each deadline acted on
+    changes: list[TicketChange] = field(default_factory=list)
     escalations: list = field(default_factory=list)
     transfers: list = field(default_factory=list)
-    notifications: list = field(default_factory=list)
-    ticket_events: list[tuple[str, str]] = field(default_factory=list)  # (event, key) for services.outbox
 
     @property
-    def rota(self) -> Rota:
-        return self.batch.rota
+    def context(self) -> SweepContext:
+        return self.batch.context
 
     @property
     def acted(self) -> bool:
@@ -148,20 +127,18 @@ class Acting:
         return True
 
     def record(self, reason: str) -> None:
-        """The ticket's history entry for this action: its state now, by the clock, with the reason."""
-        snapshot = copy.copy(self.ticket)
-        snapshot._history_user, snapshot._change_reason = self.rota.clock, reason
-        self.history.append(snapshot)
-        self.ticket_events.append(("updated", ""))  # as save_with_audit records for every audited change
+        """This action's audited change: the ticket's state now, by the clock, with the reason."""
+        self.changes.append(TicketChange(copy.copy(self.ticket), self.context.clock, reason))
 
-    def tell(self, event: str, deadline: datetime) -> None:
-        """Tell other apps of this action: a desk event written with the batch (see services.outbox)."""
-        self.ticket_events.append((event, deadline.isoformat()))
+    def add_desk_event(self, event: str, deadline: datetime) -> None:
+        """A desk event for other apps (services.outbox) besides the change's "updated", keyed by the deadline."""
+        self.changes[-1].events.append((event, deadline.isoformat()))
 
     def notify(self, subject: str, body: str, recipients) -> None:
+        """Notifications (in-app, email, webhooks) of the last recorded change, written with it."""
         ticket = self.ticket
-        webhooks = webhooks_for(ticket, self.rota.webhooks)
-        self.notifications += notification_rows(
+        webhooks = webhooks_for(ticket, self.context.webhooks)
+        self.changes[-1].notifications += notification_rows(
             ticket=ticket, subject=subject, body=body, recipients=recipients, webhooks=webhooks
         )
 

@@ -10,7 +10,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from escalations import roles
 from escalations.models import Ticket, Tier
-from escalations.services.outbox import record_ticket_event
+from escalations.services.writing import TicketChange, tickets_write
 
 T = TypeVar("T")
 
@@ -51,11 +51,10 @@ def require_transition(ticket: Ticket, *, name: str, by):
 
 
 def save_with_audit(ticket: Ticket, *, by, reason: str, update_fields: list[str] | None = None) -> None:
-    event = "created" if ticket._state.adding else "updated"
-    ticket._history_user = by
-    ticket._change_reason = reason
-    ticket.save(update_fields=update_fields)
-    record_ticket_event(ticket, event)
+    """Write one ticket's change (all its columns, or `update_fields`) with its history entry and desk event."""
+    created = ticket._state.adding
+    change = TicketChange(ticket, by, reason, [("created" if created else "updated", "")], created=created)
+    tickets_write([ticket], [change], fields=update_fields)
 
 
 def run_transition(

@@ -9,7 +9,7 @@ clock does nothing. Whichever commits first wins; never both.
 Fast: a sweep reads once what does not change while it runs (the clock's account, the tiers and severities with
 their calendars, the managers, the webhooks), works out every due ticket's actions in memory, then writes a
 batch's events, tickets, history, escalations, transfers and notifications with one query per table
-(services.acting). A ticket
+(services.acting, through services.writing). A ticket
 whose actions cannot be worked out is logged and left to the next sweep; when a batch's writes fail, its tickets
 are acted on one by one, each in its own transaction, so one bad ticket never holds the others back.
 """
@@ -28,7 +28,7 @@ from django.utils import timezone
 from escalations import roles
 from escalations.models import Escalation, OwnershipTransfer, Profile, SlaEvent, Ticket, Tier
 from escalations.models.ticket import open_statuses_literally
-from escalations.services.acting import Acting, Batch, Due, Rota
+from escalations.services.acting import Acting, Batch, Due, SweepContext
 from escalations.services.audit import require_transition, save_with_audit
 
 CLOCK_USERNAME = roles.CLOCK_USERNAME
@@ -46,11 +46,11 @@ def clock_user():
     return user
 
 
-def _next_owner(ticket: Ticket, rota: Rota):
+def _next_owner(ticket: Ticket, context: SweepContext):
     """Backup owner, then escalation owner; people who are away are skipped at once."""
     candidates = [ticket.backup_owner, ticket.escalation_owner]
     return next(
-        (person for person in candidates if rota.available(person) and person.pk != ticket.primary_owner_id), None
+        (person for person in candidates if context.available(person) and person.pk != ticket.primary_owner_id), None
     )
 
 
@@ -60,7 +60,7 @@ def _fail_over(acting: Acting, deadline: datetime) -> None:
     if ticket.status != Ticket.Status.ASSIGNED or ticket.acknowledgement_due != deadline:
         return  # acknowledged, reassigned or closed meanwhile: that action won
     missed = ticket.primary_owner.get_username() if ticket.primary_owner else f"the {ticket.tier.label} team queue"
-    successor = _next_owner(ticket, acting.rota)
+    successor = _next_owner(ticket, acting.context)
     outcome = f"{missed} did not acknowledge within {ticket.acknowledgement_timeout}; " + (
         f"failed over to {successor.get_username()}" if successor else "nobody left to fail over to: managers alerted"
     )
@@ -71,13 +71,13 @@ def _fail_over(acting: Acting, deadline: datetime) -> None:
     else:
         ticket.acknowledgement_due = None
         acting.record(f"Acknowledgement timeout: {outcome}")
-    recipients = [successor] if successor else acting.rota.managers
+    recipients = [successor] if successor else acting.context.managers
     acting.notify(f"{ticket.reference} needs your acknowledgement", outcome, recipients)
-    acting.tell("ack_timeout", deadline)
+    acting.add_desk_event("ack_timeout", deadline)
 
 
 def _reassign(acting: Acting, successor, outcome: str) -> None:
-    ticket, clock = acting.ticket, acting.rota.clock
+    ticket, clock = acting.ticket, acting.context.clock
     previous = ticket.primary_owner
     require_transition(ticket, name="transfer", by=clock)(owner=successor)
     if successor is None:
@@ -103,10 +103,10 @@ def _escalate_at_point(acting: Acting, deadline: datetime) -> None:
     Up one tier as the clock (an Escalation of kind "sla"), or, at the top tier or before anyone took
     the ticket, alert its managers. Either way this deadline is done.
     """
-    ticket, rota = acting.ticket, acting.rota
+    ticket, context = acting.ticket, acting.context
     if ticket.escalation_due != deadline or ticket.paused_at is not None:
         return
-    above = rota.above(ticket.tier)
+    above = ticket.tier.above(context.tiers.values())
     can_move = above is not None and ticket.status in Ticket.WORKING_STATUSES
     outcome = f"{ticket.tier.escalate_at_percent}% of the {ticket.tier.label} resolution time elapsed without a " + (
         f"resolution path: escalated to {above.label}" if can_move else "resolution path: managers alerted"
@@ -115,17 +115,17 @@ def _escalate_at_point(acting: Acting, deadline: datetime) -> None:
         return
     if can_move:
         _escalate_as_clock(acting, above, outcome)
-        recipients = rota.team(above)
+        recipients = context.team(above)
     else:
         ticket.escalation_due = None
         acting.record(f"SLA: {outcome}")
-        recipients = rota.managers
+        recipients = context.managers
     acting.notify(f"{ticket.reference}: {outcome}", outcome, recipients)
-    acting.tell("sla_at_risk", deadline)
+    acting.add_desk_event("sla_at_risk", deadline)
 
 
 def _escalate_as_clock(acting: Acting, to_tier: Tier, outcome: str) -> None:
-    ticket, clock = acting.ticket, acting.rota.clock
+    ticket, clock = acting.ticket, acting.context.clock
     from_tier = ticket.tier
     require_transition(ticket, name="escalate", by=clock)(to_tier=to_tier, owner=None)
     acting.record(f"SLA: {outcome}")
@@ -158,7 +158,7 @@ def _breach_escalation(acting: Acting, deadline: datetime) -> Tier | None:
     Like the escalation point, it needs a working ticket and a tier above.
     """
     ticket = acting.ticket
-    above = acting.rota.above(ticket.tier)
+    above = ticket.tier.above(acting.context.tiers.values())
     if above is None or ticket.status not in Ticket.WORKING_STATUSES:
         return None
     moves = acting.batch.escalations(ticket.pk) + [(row.from_tier_id, row.created_at) for row in acting.escalations]
@@ -168,7 +168,7 @@ def _breach_escalation(acting: Acting, deadline: datetime) -> Tier | None:
 
 
 def _stamp_breach(acting: Acting, deadline: datetime, *, kind: str, field: str, to: Tier | None = None) -> None:
-    ticket, rota = acting.ticket, acting.rota
+    ticket, context = acting.ticket, acting.context
     what = SlaEvent.Kind(kind).label.lower()
     outcome = f"{what} at {ticket.tier.label}: due {timezone.localtime(deadline):%a %H:%M}"
     outcome += f"; escalated to {to.label}" if to else ""
@@ -180,9 +180,9 @@ def _stamp_breach(acting: Acting, deadline: datetime, *, kind: str, field: str, 
         _escalate_as_clock(acting, to, outcome)
     else:
         acting.record(f"SLA: {outcome}")
-    recipients = [*rota.managers, owner, *(rota.team(to) if to else ())]
+    recipients = [*context.managers, owner, *(context.team(to) if to else ())]
     acting.notify(f"{ticket.reference}: {what}", outcome, recipients)
-    acting.tell("sla_breached", deadline)
+    acting.add_desk_event("sla_breached", deadline)
 
 
 # In this order when several deadlines of a ticket pass at once.
@@ -237,9 +237,9 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     ]
     if not due:
         return 0
-    rota, by_ticket = Rota.load(clock=clock_user()), _by_ticket(due)
+    context, by_ticket = SweepContext.load(clock=clock_user()), _by_ticket(due)
     batches = [list(by_ticket)[start : start + BATCH_TICKETS] for start in range(0, len(by_ticket), BATCH_TICKETS)]
-    return sum(_act([item for pk in batch for item in by_ticket[pk]], rota) for batch in batches)
+    return sum(_act([item for pk in batch for item in by_ticket[pk]], context) for batch in batches)
 
 
 def _by_ticket(due: list[Due]) -> dict[int, list[Due]]:
@@ -249,14 +249,14 @@ def _by_ticket(due: list[Due]) -> dict[int, list[Due]]:
     return grouped
 
 
-def _act(due: list[Due], rota: Rota) -> int:
+def _act(due: list[Due], context: SweepContext) -> int:
     """Act on a batch in one transaction; if its writes fail, on each ticket alone, so one bad ticket fails alone.
 
     A ticket that fails rolls back whole and is logged; the next sweep retries it.
     """
     try:
         with transaction.atomic():
-            return _act_at_once(due, rota)
+            return _act_at_once(due, context)
     except (OperationalError, InterfaceError):  # the database is down, locked or unlike the code: not one ticket
         logger.exception("SLA clock: the database failed acting on %s deadlines; the next sweep retries", len(due))
         return 0
@@ -266,10 +266,10 @@ def _act(due: list[Due], rota: Rota) -> int:
             logger.exception("SLA clock: acting on ticket %s failed; the next sweep retries it", due[0].ticket_id)
             return 0
         logger.exception("SLA clock: a batch of %s tickets failed; acting on each alone", len(by_ticket))
-        return sum(_act(items, rota) for items in by_ticket.values())
+        return sum(_act(items, context) for items in by_ticket.values())
 
 
-def _act_at_once(due: list[Due], rota: Rota) -> int:
+def _act_at_once(due: list[Due], context: SweepContext) -> int:
     by_ticket = _by_ticket(due)
     tickets = list(
         Ticket.objects.select_for_update(of=("self",), skip_locked=True)  # another sweep has those: it acts on them
@@ -278,9 +278,9 @@ def _act_at_once(due: list[Due], rota: Rota) -> int:
         .order_by("pk")
     )
     for ticket in tickets:
-        ticket.tier, ticket.severity = rota.tiers[ticket.tier_id], rota.severities[ticket.severity_id]
-        ticket.ladder_lowest, ticket.ladder_highest = rota.ladder_ends
-    batch = Batch(rota, tickets, due)
+        ticket.tier, ticket.severity = context.tiers[ticket.tier_id], context.severities[ticket.severity_id]
+        ticket.ladder_lowest, ticket.ladder_highest = context.ladder_ends
+    batch = Batch(context, tickets, due)
     for ticket in tickets:
         acting = Acting(batch, ticket)
         try:
@@ -294,7 +294,7 @@ def _act_at_once(due: list[Due], rota: Rota) -> int:
 
 
 def _act_alone(ticket_id: int, field_name: str, deadline: datetime) -> bool:
-    return _act([Due(ticket_id, field_name, deadline)], Rota.load(clock=clock_user())) == 1
+    return _act([Due(ticket_id, field_name, deadline)], SweepContext.load(clock=clock_user())) == 1
 
 
 def fail_over(ticket_id: int, deadline: datetime) -> bool:
@@ -352,16 +352,16 @@ def deadlines_recompute(*, reason: str, tickets) -> int:
     Rule edits reach tickets already open, not only new ones. Unchanged tickets are not written.
     """
     moved, last_pk = 0, 0
-    rota = Rota.load(clock=clock_user())  # each calendar and its holidays read once, not once per ticket
+    context = SweepContext.load(clock=clock_user())  # each calendar and its holidays read once, not once per ticket
     open_tickets = tickets.filter(open_statuses_literally())
     while batch := list(open_tickets.filter(pk__gt=last_pk).order_by("pk")[:RECOMPUTE_BATCH]):
         with transaction.atomic():
             for ticket in batch:
-                ticket.tier, ticket.severity = rota.tiers[ticket.tier_id], rota.severities[ticket.severity_id]
+                ticket.tier, ticket.severity = context.tiers[ticket.tier_id], context.severities[ticket.severity_id]
                 before = [getattr(ticket, field) for field in DEADLINE_FIELDS]
                 ticket.compute_deadlines()
                 if [getattr(ticket, field) for field in DEADLINE_FIELDS] != before:
-                    save_with_audit(ticket, by=rota.clock, reason=f"Deadlines recomputed: {reason}")
+                    save_with_audit(ticket, by=context.clock, reason=f"Deadlines recomputed: {reason}")
                     moved += 1
         last_pk = batch[-1].pk
     return moved

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalations import services as desk
-from escalations.models import OwnershipTransfer, Ticket, TicketNote, Tier
+from escalations.models import OwnershipTransfer, Ticket, TicketNote
 from escalations.notifications import managers_of, notify
 from escalations.services.clock import clock_user
 from escalations.signals import event_cause
@@ -117,7 +117,7 @@ def _hand_over(ticket: Ticket, owner, reason: str) -> str:
 
 
 def _escalate_one_tier(ticket: Ticket, clock, reason: str) -> str:
-    above = Tier.objects.filter(is_active=True, level__gt=ticket.tier.level).order_by("level").first()
+    above = ticket.tier.above()
     if above is None:
         raise ValidationError(f"{ticket.reference} is at the top tier: nobody to escalate to.")
     return "escalated " + escalate_as_template(ticket, to_tier=above, by=clock, reason=reason)
