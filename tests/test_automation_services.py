@@ -60,8 +60,8 @@ def test_an_agent_raises_the_severity_and_the_deadlines_still_run_from_creation(
     assert ticket.first_response_due == ticket.created_at + timedelta(hours=4)
     assert ticket.resolution_due == ticket.created_at + timedelta(hours=24)
     change = _latest_change(ticket)
-    assert change.history_user == desk.l1_agent
-    assert change.history_change_reason == "Severity P3 → P2: More users affected"
+    assert (change.history_user, change.history_change_reason) == (desk.l1_agent, "More users affected")
+    assert change.prev_record.severity == desk.p3
 
 
 def test_it_refuses_an_agent_lowering_the_severity_and_lets_a_manager(desk):

@@ -59,6 +59,7 @@ def ticket_set_severity(*, ticket: Ticket, by, severity: Severity, reason: str) 
     """Reclassify the ticket; its deadlines are recomputed from its original creation time.
 
     Anyone who works the ticket may raise its severity; lowering it (P1 → P3) needs a manager or the automation.
+    The history keeps the reason as given (a template's starts with its name); the timeline shows old → new.
     """
     _require_worker(ticket, by, "change the severity of")
     if severity.code > ticket.severity.code and not (roles.is_manager(by) or roles.is_system_user(by)):
@@ -67,10 +68,9 @@ def ticket_set_severity(*, ticket: Ticket, by, severity: Severity, reason: str) 
     reason = require_reason(reason, "change the severity")
     if severity.pk == ticket.severity_id:
         raise ValidationError(f"{ticket.reference} already is {severity.code}.")
-    was = ticket.severity.code
     ticket.severity = severity
     ticket.compute_deadlines()
-    return _save(ticket, by=by, reason=f"Severity {was} → {severity.code}: {reason}")
+    return _save(ticket, by=by, reason=reason)
 
 
 def ticket_set_title_prefix(*, ticket: Ticket, by, prefix: str, reason: str) -> Ticket:
