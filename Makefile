@@ -35,6 +35,7 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 test: $(VENV)/.installed-dev chromium
+	$(VENV)/bin/lint-imports
 	@echo "== Tests on SQLite with the ORM broker =="
 	$(PYTEST)
 	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \

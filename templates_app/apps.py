@@ -6,12 +6,13 @@ class TemplatesAppConfig(AppConfig):
     verbose_name = "Escalation templates"
 
     def ready(self) -> None:
+        from escalations.selectors.panels import register_ticket_panel
         from escalations.selectors.timeline import EXTRA_SOURCES
         from escalations.services.clock_loop import register_sweep_step
         from escalations.services.outbox import register_consumer
         from escalations.signals import ticket_closing
         from templates_app.qa import refuse_close_until_qa_passes
-        from templates_app.selectors import timeline_entries
+        from templates_app.selectors import ticket_panel, timeline_entries
         from templates_app.services import clock
         from templates_app.services.execution import on_desk_event
 
@@ -19,3 +20,4 @@ class TemplatesAppConfig(AppConfig):
         ticket_closing.connect(refuse_close_until_qa_passes, dispatch_uid="templates_app.qa_gate")
         EXTRA_SOURCES.append(timeline_entries)
         register_sweep_step("Templates clock", clock.sweep)
+        register_ticket_panel("templates_app/_ticket_panel.html", ticket_panel)

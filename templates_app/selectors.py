@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 
+from escalations import roles
 from escalations.models import EscalationCriterion, Severity, Ticket, Tier
 from escalations.selectors.entries import TimelineEntry
 from escalations.selectors.timeline import ticket_records
@@ -73,9 +74,9 @@ def _page_runs(ticket: Ticket) -> list[TemplateRun]:
     return ticket._page_template_runs
 
 
-def ticket_panel(ticket: Ticket) -> dict:
-    """What the templates left on a ticket: runs with their QA checks, the checklist, the records, and the
-    delayed triggers still waiting.
+def ticket_panel(ticket: Ticket, user) -> dict:
+    """What the templates left on a ticket: runs with their QA checks, the checklist, the records, the
+    delayed triggers still waiting, and whether the reader may record an inbound event on it.
 
     Checklist items and records are left by runs, so a ticket no template ran on costs two queries: its runs and
     its waiting triggers.
@@ -89,6 +90,7 @@ def ticket_panel(ticket: Ticket) -> dict:
         "checklist": [item for run, _checks in runs for item in run.checklist.all()],
         "windows": [window for run, _checks in runs if (window := getattr(run, "validation_window", None))],
         "records": list(records) if runs else [],
+        "may_record": roles.can_work_ticket(ticket, user),
     }
 
 

@@ -10,7 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalations import roles
-from escalations.views.actions import get_ticket_for_user
+from escalations.models import Ticket
+from escalations.selectors.tickets import visible_tickets
 from templates_app import inbound, permissions, selectors, services, transfer
 from templates_app.diff import version_diff
 from templates_app.forms import (
@@ -29,6 +30,11 @@ from templates_app.steps import STEP_KINDS
 FIELDS_BY_KIND = {name: kind.params for name, kind in STEP_KINDS.items()}
 
 SIMULATION_DAYS = (7, 30, 90)
+
+
+def _ticket(request, **lookup) -> Ticket:
+    """A ticket the reader may read, else 404."""
+    return get_object_or_404(visible_tickets(request.user), **lookup)
 
 
 def _version(request, pk: int) -> TemplateVersion:
@@ -77,8 +83,17 @@ def version_detail(request, pk: int):
         "runs": selectors.recent_runs(version),
         "reason_form": ReasonForm(),
         "is_manager": roles.is_manager(request.user),
+        "transitions": _offered_transitions(version),
     }
     return render(request, "templates_app/version_detail.html", context)
+
+
+def _offered_transitions(version: TemplateVersion) -> set[str]:
+    """What the version's state machine allows now; activating a version that was live before is a rollback."""
+    names = {transition.name for transition in version.get_available_status_transitions()}
+    if "activate" in names and version.status == TemplateVersion.Status.SUPERSEDED:
+        return names - {"activate"} | {"rollback"}
+    return names
 
 
 @require_http_methods(["GET", "POST"])
@@ -201,7 +216,7 @@ def version_action(request, pk: int, action: str):
 @require_POST
 def checklist_sign(request, pk: int):
     item = get_object_or_404(ChecklistItem.objects.select_related("ticket__tier"), pk=pk)
-    ticket = get_ticket_for_user(request, item.ticket.number)
+    ticket = _ticket(request, pk=item.ticket_id)
     form = SignForm(request.POST)
     try:
         if not form.is_valid():
@@ -216,7 +231,7 @@ def checklist_sign(request, pk: int):
 
 @require_POST
 def inbound_event(request, number: int):
-    ticket = get_ticket_for_user(request, number)
+    ticket = _ticket(request, number=number)
     form = InboundEventForm(request.POST)
     try:
         if not form.is_valid():

@@ -66,3 +66,10 @@ def timeline_item(entry) -> str:
         body,
         changes,
     )
+
+
+@register.simple_tag(takes_context=True)
+def ticket_panel(context, panel_template: str, panel_context: dict) -> str:
+    """Another app's panel (escalations.selectors.panels), drawn in the page's context like an include."""
+    with context.push(panel_context):
+        return context.template.engine.get_template(panel_template).render(context)

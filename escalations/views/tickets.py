@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from escalations import services
 from escalations.forms.tickets import TRANSITION_FORMS, NoteForm, ReasonForm, TicketForm
+from escalations.selectors.panels import ticket_panels
 from escalations.selectors.tickets import ticket_clocks
 from escalations.selectors.timeline import ticket_timeline
 from escalations.services.audit import transition_label
@@ -22,6 +23,7 @@ def ticket_detail(request, number: int):
         "timeline": ticket_timeline(ticket),
         "clocks": ticket_clocks(ticket),
         "note_form": NoteForm(),
+        "panels": ticket_panels(ticket, request.user),
     }
     return render(request, "escalations/ticket_detail.html", context)
 

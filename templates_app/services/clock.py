@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from escalations import services as desk
 from escalations.models import OwnershipTransfer, Ticket, TicketNote
 from escalations.notifications import managers_of, notify
+from escalations.services import ticket_add_note, ticket_transfer
 from escalations.services.clock import clock_user
 from escalations.signals import event_cause
 from templates_app.conditions import conditions_hold
@@ -101,11 +101,11 @@ def _hand_over(ticket: Ticket, owner, reason: str) -> str:
     name = owner.get_username()
     if ticket.escalation_owner_id == owner.pk:
         # Nothing to transfer: an internal note keeps the reason on the ticket's record.
-        desk.ticket_add_note(
+        ticket_add_note(
             ticket=ticket, by=clock, visibility=TicketNote.Visibility.INTERNAL, body=f"{reason}: {name} alerted."
         )
         return f"{name}, already the escalation owner, alerted"
-    desk.ticket_transfer(
+    ticket_transfer(
         ticket=ticket,
         by=clock,
         role=OwnershipTransfer.Role.ESCALATION,

@@ -19,10 +19,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from escalations import services as desk
-from escalations.models import DeskEvent, Escalation, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
+from escalations.models import DeskEvent, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
 from escalations.notifications import managers_of, notify
-from escalations.services.audit import require_unchanged, run_transition, save_with_audit
+from escalations.services import (
+    TicketConflict,
+    ticket_add_note,
+    ticket_assign,
+    ticket_create,
+    ticket_escalate_automated,
+    ticket_set_acknowledgement_deadline,
+    ticket_set_severity,
+    ticket_set_title_prefix,
+    ticket_transfer,
+)
 from escalations.services.clock import clock_user
 from escalations.signals import event_cause, event_scope
 from templates_app import targets
@@ -40,7 +49,7 @@ from templates_app.models.governance import Event
 from templates_app.steps import ROLES, describe_step
 
 logger = logging.getLogger(__name__)
-STEP_FAILURES = (ValidationError, PermissionDenied, desk.TicketConflict)
+STEP_FAILURES = (ValidationError, PermissionDenied, TicketConflict)
 SNAPSHOT_FIELDS = ("status", "title", "category", "primary_owner_id", "backup_owner_id", "escalation_owner_id")
 
 
@@ -207,10 +216,10 @@ def _assign(step: Step) -> str:
     if getattr(ticket, f"{role}_owner_id") == person.pk:
         return f"{person.get_username()} already is the {ROLES[role]}"
     if role == "primary" and ticket.status == Ticket.Status.NEW:
-        desk.ticket_assign(ticket=ticket, by=step.by, owner=person, reason=step.reason)
+        ticket_assign(ticket=ticket, by=step.by, owner=person, reason=step.reason)
     else:
         timeout = timedelta(minutes=step.run.version.ack_timeout_minutes or 0) or ticket.acknowledgement_timeout
-        desk.ticket_transfer(
+        ticket_transfer(
             ticket=ticket,
             by=step.by,
             role=OwnershipTransfer.Role(role),
@@ -231,28 +240,19 @@ def _escalate(step: Step) -> str:
 
 
 def escalate_as_template(ticket: Ticket, *, to_tier: Tier, by, reason: str) -> str:
-    """Up to `to_tier` through the desk's transition, recorded as an escalation of kind "template"."""
+    """Up to `to_tier` as an escalation of kind "template"; says which way it went."""
     from_tier = ticket.tier
-
-    def record() -> Escalation:
-        return Escalation.objects.create(
-            ticket=ticket, from_tier=from_tier, to_tier=to_tier, kind=Escalation.Kind.TEMPLATE, rationale=reason, by=by
-        )
-
-    run_transition(ticket, by=by, name="escalate", reason=reason, record=record, to_tier=to_tier)
+    ticket_escalate_automated(ticket=ticket, by=by, to_tier=to_tier, reason=reason)
     return f"{from_tier.label} → {to_tier.label}"
 
 
 def _set_fields(step: Step) -> str:
     ticket, params = step.ticket, step.params
     if "severity" in params and ticket.severity.code != params["severity"]:
-        ticket.severity = Severity.objects.get(code=params["severity"])
-        ticket.compute_deadlines()
-    prefix = params.get("title_prefix", "")
-    if prefix and not ticket.title.startswith(prefix):
-        ticket.title = f"{prefix} {ticket.title}"[:200]
-    require_unchanged(ticket)
-    save_with_audit(ticket, by=step.by, reason=step.reason)
+        severity = Severity.objects.get(code=params["severity"])
+        ticket_set_severity(ticket=ticket, by=step.by, severity=severity, reason=step.reason)
+    if "title_prefix" in params:
+        ticket_set_title_prefix(ticket=ticket, by=step.by, prefix=params["title_prefix"], reason=step.reason)
     return f"severity {ticket.severity.code}, title “{ticket.title}”"
 
 
@@ -276,7 +276,7 @@ def _tell(step: Step, *, urgent: bool) -> str:
 
 def _create_ticket(step: Step) -> str:
     ticket, params = step.ticket, step.params
-    linked = desk.ticket_create(
+    linked = ticket_create(
         by=step.by,
         title=f"{params['title']} ({ticket.reference})"[:200],
         description=f"Opened by template {step.run.version.label} for {ticket.reference}: {ticket.title}",
@@ -330,7 +330,7 @@ def _war_room(step: Step) -> str:
     )
     room.participants.set(people)
     names = ", ".join(person.get_username() for person in people)
-    desk.ticket_add_note(
+    ticket_add_note(
         ticket=ticket,
         by=step.by,
         visibility=TicketNote.Visibility.INTERNAL,
@@ -387,10 +387,8 @@ def _apply_ownership_rules(run: TemplateRun, ticket: Ticket, clock) -> None:
     if version.ack_timeout_minutes and ticket.status == Ticket.Status.ASSIGNED and ticket.assigned_at:
         due = ticket.assigned_at + timedelta(minutes=version.ack_timeout_minutes)
         if ticket.acknowledgement_due is None or due < ticket.acknowledgement_due:
-            ticket.acknowledgement_due = due
-            require_unchanged(ticket)
             reason = f"Template {version.label}: acknowledge within {version.ack_timeout_minutes} min or fail over"
-            save_with_audit(ticket, by=clock, reason=reason)
+            ticket_set_acknowledgement_deadline(ticket=ticket, by=clock, due=due, reason=reason)
     window = _window(run)
     if window and ticket.is_open and run.checklist.exists():
         ValidationWindow.objects.create(run=run, ticket=ticket, due_at=window, owner=version.validation_owner)

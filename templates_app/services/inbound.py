@@ -12,7 +12,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from escalations import roles
-from escalations import services as desk
+from escalations.services import ticket_create
 from templates_app.inbound import InboundPayload
 from templates_app.models import InboundEvent, InboundRateWindow, InboundSource
 from templates_app.models.inbound import hash_token
@@ -92,7 +92,7 @@ def inbound_event_receive(*, source: InboundSource, payload: InboundPayload) -> 
 
 def _open_ticket(source: InboundSource, payload: InboundPayload):
     fields = payload.new_ticket
-    return desk.ticket_create(
+    return ticket_create(
         by=source.user,
         title=fields["title"],
         description=fields["description"] or f"Opened by {source.name}: {payload.name}",

@@ -84,6 +84,9 @@ def test_set_fields_changes_the_severity_and_marks_the_title(desk, opened):
     live(desk, conditions=P3_ONLY, steps=[{"kind": "set_fields", "severity": "P2", "title_prefix": "[URGENT] "}])
     ticket = opened(desk.p3)
     assert (ticket.severity, ticket.title) == (desk.p2, "[URGENT] SSO login fails intermittently")
+    by_the_template = ticket.history.filter(history_user__username=clock.CLOCK_USERNAME)
+    reasons = set(by_the_template.values_list("history_change_reason", flat=True))
+    assert reasons == {"Template «High-value customer incident» v1: Set severity P2 and title prefix “[URGENT]”"}
 
 
 def test_backup_and_escalation_owners_are_assigned_by_transfer(desk, opened):

@@ -377,3 +377,36 @@ def test_the_ticket_page_shows_the_same_qa_verdicts_as_the_close_gate(client, de
     ]
     assert gate == ["Acknowledged within 5 min: not acknowledged yet", "Notifications delivered: 1 not delivered"]
     assert all(verdict in page for verdict in gate)
+
+
+def _approved(desk) -> TemplateVersion:
+    version = submitted(desk)
+    return services.version_approve(
+        version=version, by=desk.manager2, comment="ok", seen_hash=version.content_hash(), activate=False
+    )
+
+
+def _superseded(desk) -> TemplateVersion:
+    first = live(desk)
+    second = services.version_new_draft(version=first, by=desk.manager)
+    second = services.version_submit(version=second, by=desk.manager)
+    services.version_approve(version=second, by=desk.manager2, comment="ok", seen_hash=second.content_hash())
+    return TemplateVersion.objects.get(pk=first.pk)
+
+
+@pytest.mark.parametrize(
+    ("make", "offered"),
+    [
+        (draft, {"Submit for approval"}),
+        (submitted, {"Review for approval"}),
+        (_approved, {"Activate", "Retire"}),
+        (live, {"Retire"}),
+        (_superseded, {"Roll back to this version", "Retire"}),
+    ],
+)
+def test_the_version_page_offers_what_the_state_machine_allows_now(client, desk, make, offered):
+    version = make(desk)
+    client.force_login(desk.manager2)
+    page = client.get(reverse("templates_app:version", args=[version.pk])).content.decode()
+    buttons = {"Submit for approval", "Review for approval", "Activate", "Roll back to this version", "Retire"}
+    assert {label for label in buttons if f">{label}</" in page} == offered
