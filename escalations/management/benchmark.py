@@ -136,9 +136,10 @@ def conclude(command: BaseCommand, rows: list[Row], json_out: Path | None) -> No
 # --- throwaway databases, and commands run in them -----------------------------------------------------------------
 
 
-def run_manage(command: BaseCommand, arguments: list[str], env: dict) -> int:
-    """Run `manage.py <arguments>` in env, relaying its output; its exit code, checked by the caller."""
+def run_manage(command: BaseCommand, arguments: list[str], env: dict | None) -> int:
+    """Run `manage.py <arguments>` in env (default: this one), relaying its output line by line; its exit code."""
     started = time.monotonic()
+    env = (env or os.environ) | {"PYTHONUNBUFFERED": "1"}
     manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *arguments]
     with subprocess.Popen(manage, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child:
         for line in child.stdout:
