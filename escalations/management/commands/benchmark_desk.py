@@ -83,9 +83,10 @@ class Measure:
             Check("median", self.median_ms, targets[f"{self.kind}_ms"]),
             Check("queries", self.queries, targets[f"{self.kind}_queries"], unit=""),
         ]
+        rows = f" · {self.items} rows" if self.kind in ("queue", "ticket") else ""
         figures = (
-            f"p90 {percentile(self.timings, 90):.1f} ms · cpu {median(self.cpu_timings):.1f} ms · "
-            f"{self.items} rows · {len(self.timings)} requests"
+            f"p90 {percentile(self.timings, 90):.1f} ms · cpu {median(self.cpu_timings):.1f} ms{rows} · "
+            f"{len(self.timings)} requests"
         )
         return Row(benchmark, name, checks, figures)
 
@@ -224,7 +225,7 @@ def measure_page(measure: Measure, user, url: str, runs: int, warmup: int) -> Me
         return replace(measure, error=f"{type(exc).__name__}: {exc}")
     if measure.kind == "queue":
         measure.items = len(set(TICKET_LINK.findall(content)))
-    else:
+    elif measure.kind == "ticket":
         measure.items = len(TIMELINE_ENTRY.findall(content))
     return measure
 
