@@ -72,3 +72,9 @@ def test_bench_takes_one_commands_target_and_refuses_a_target_without_its_comman
     assert bench._overrides(["benchmark_desk:queue_ms=50"]) == {"benchmark_desk": ["--target", "queue_ms=50"]}
     with pytest.raises(CommandError, match="COMMAND:NAME=LIMIT"):
         call_command("bench", target=["queue_ms=50"])
+
+
+def test_the_clock_lateness_run_fails_when_the_clock_left_a_deadline_unacted():
+    lateness_row = import_module("escalations.management.commands.benchmark_clock")._lateness_row
+    assert lateness_row([0.2, 0.4, 0.9], 3, 1.0).result == "target met"
+    assert lateness_row([0.2, 0.4], 3, 1.0).result == "error: the clock acted on 2 of them within the wait"
