@@ -8,7 +8,7 @@ PYTEST := $(PY) -m pytest -n 2 -q
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/escalation_desk
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test chromium
+.PHONY: run test chromium bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,9 @@ test: $(VENV)/.installed-dev chromium
 	else \
 	  echo "No PostgreSQL at 127.0.0.1:5432: the PostgreSQL run is skipped."; \
 	fi
+
+# Every benchmark at a small size on throwaway SQLite databases (PostgreSQL with DATABASE_URL): one table,
+# exit 1 when a target is missed. Not part of `make test`: timings need a quiet machine.
+bench: export DJANGO_SETTINGS_MODULE := escalations.benchmark_settings
+bench: $(VENV)/.installed-dev
+	$(MANAGE) bench $(BENCH_ARGS)

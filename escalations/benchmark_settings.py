@@ -1,4 +1,4 @@
-"""Settings for benchmark_desk's throwaway databases: the real settings, with SQLite at $BENCHMARK_SQLITE.
+"""Settings for the benchmarks' throwaway databases (and `make bench`): the real settings, SQLite at $BENCHMARK_SQLITE.
 
 PostgreSQL needs nothing here: each size gets its own DATABASE_URL, which config.settings already reads.
 """

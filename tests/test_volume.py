@@ -175,11 +175,12 @@ def test_the_benchmark_ticket_has_exactly_50_timeline_events(seeded):
 def test_benchmark_desk_times_the_pages_of_the_seeded_volume(configured):
     _seed(60)
     out = StringIO()
-    call_command("benchmark_desk", runs=1, warmup=0, stdout=out)
+    roomy = ["queue_ms=60000", "ticket_ms=60000"]  # no wall-clock assert: only the query targets hold
+    call_command("benchmark_desk", runs=1, warmup=0, target_overrides=roomy, stdout=out)
     table = out.getvalue()
     for page in ("queue · all open · manager", "queue · team · L1 agent", f"ticket {events_ticket().reference}"):
         assert page in table
-    assert "median ms" in table and ("PASS" in table or "FAIL" in table)
+    assert table.count("target met") == 4
 
 
 def test_benchmark_desk_asks_for_a_seeded_volume_first(configured):
