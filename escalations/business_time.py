@@ -1,4 +1,4 @@
-"""Business-time arithmetic: SLA durations that count only a calendar's working hours (seed 002: "4 hours (business hours)").
+"""Business-time arithmetic: SLA durations that count only a calendar's working hours ("4 hours, business hours").
 
 Pure functions over a small immutable WorkingTime, built once per calendar (one holiday query), so a sweep can
 compute thousands of deadlines without touching the database.

@@ -57,7 +57,10 @@ def escalation_decision(
         )
     route = ticket.severity.route_to
     if route is not None and route in above:
-        statement = f"Escalate to {route.label}: {ticket.severity.code} tickets go straight to {route.label} (severity override)."
+        statement = (
+            f"Escalate to {route.label}: {ticket.severity.code} tickets go straight to {route.label} "
+            "(severity override)."
+        )
         return EscalationDecision(route, Escalation.Kind.SEVERITY, met, True, statement)
     target = above[0]
     if met:
@@ -65,7 +68,10 @@ def escalation_decision(
         return EscalationDecision(
             target, Escalation.Kind.MANUAL, met, True, f"Escalate to {target.label} because {reasons}."
         )
-    statement = f"No criterion of {ticket.tier.label} is met — escalating to {target.label} needs a manager override with a reason."
+    statement = (
+        f"No criterion of {ticket.tier.label} is met — escalating to {target.label} needs a manager override "
+        "with a reason."
+    )
     return EscalationDecision(target, Escalation.Kind.OVERRIDE, met, is_manager, statement)
 
 

@@ -262,7 +262,7 @@ def _attempt(notification_id: int, now: datetime | None = None) -> bool:
     )
     try:
         _send(notification)
-    except Exception as error:  # noqa: BLE001 - every failure is recorded on the row and retried
+    except Exception as error:
         finished = timezone.now()
         give_up = isinstance(error, Undeliverable) or notification.attempts >= max_attempts()
         message = describe_error(error)

@@ -28,4 +28,3 @@ urlpatterns = [
         name="escalation_attachment",
     ),
 ]
-

@@ -430,7 +430,7 @@ def _cut_open(rng: random.Random, steps: list[Step], status: str) -> list[Step]:
     if status == Ticket.Status.NEW:
         return []
     if status == Ticket.Status.WAITING_ON_CUSTOMER:
-        return _cut_open(rng, steps, Ticket.Status.IN_PROGRESS) + [("wait", None)]
+        return [*_cut_open(rng, steps, Ticket.Status.IN_PROGRESS), ("wait", None)]
     if status == Ticket.Status.ASSIGNED:
         ends = [i for i, step in enumerate(steps) if _ends_assigned(step)]
     else:
@@ -519,7 +519,7 @@ def add_ticket(cast: Cast, rng: random.Random, batch: Batch, ids: Ids, number: i
         story = _opened(cast, rng, batch, ids, clock, (number, created_at, severity, cast.ladder[start]))
         for step, offset in zip(steps, offsets, strict=True):
             story.apply(step, created_at + offset)
-    first_ack = next((offset for (name, _), offset in zip(steps, offsets) if name == "ack"), None)
+    first_ack = next((offset for (name, _), offset in zip(steps, offsets, strict=True) if name == "ack"), None)
     if first_ack is not None:
         last = now - created_at if story.ticket.is_open else offsets[-1]
         for _ in range(_pick(rng, NOTE_COUNTS)):

@@ -129,10 +129,10 @@ class ReportFilterForm(forms.Form):
         queryset=Severity.objects.all(), required=False, empty_label="Any severity", widget=_select()
     )
     account_tier = forms.ChoiceField(
-        choices=[("", "Any account tier")] + Account.AccountTier.choices, required=False, widget=_select()
+        choices=[("", "Any account tier"), *Account.AccountTier.choices], required=False, widget=_select()
     )
     category = forms.ChoiceField(
-        choices=[("", "Any category")] + Ticket.Category.choices, required=False, widget=_select()
+        choices=[("", "Any category"), *Ticket.Category.choices], required=False, widget=_select()
     )
     agent = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="Any agent", widget=_select()

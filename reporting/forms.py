@@ -35,7 +35,7 @@ class DrilldownForm(forms.Form):
     passed_tier = _id()
     left_tier = _id()
     escalated_by = _id()
-    kind = forms.ChoiceField(choices=[("", "")] + Escalation.Kind.choices, required=False)
+    kind = forms.ChoiceField(choices=[("", ""), *Escalation.Kind.choices], required=False)
     acked_by = _id()
     handoffs = forms.IntegerField(required=False, min_value=0, max_value=1000)
     failed_over = _id()
@@ -43,7 +43,7 @@ class DrilldownForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    cause = forms.ChoiceField(choices=[("", "Pick the cause")] + EscalationReview.Cause.choices, label="Cause")
+    cause = forms.ChoiceField(choices=[("", "Pick the cause"), *EscalationReview.Cause.choices], label="Cause")
     lower_tier_could_solve = forms.ChoiceField(
         choices=YES_NO, widget=forms.RadioSelect, label="Could a lower tier have solved it?"
     )

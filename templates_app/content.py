@@ -53,7 +53,9 @@ def _validation_owner(data: dict, steps: list[dict]):
     if data.get("validation_window_minutes") and not any(step["kind"] == "human" for step in steps):
         raise ValidationError(
             {
-                "validation_window_minutes": "A validation window needs a human step (checklist item) to be signed within it."
+                "validation_window_minutes": (
+                    "A validation window needs a human step (checklist item) to be signed within it."
+                )
             }
         )
     if owner is not None and not data.get("validation_window_minutes"):

@@ -23,8 +23,15 @@ def _named_routes(resolver=None, prefix=""):
 
 
 def _url(name: str, params: list[str]) -> str:
-    values = {"number": 10001, "transition": "acknowledge", "pk": 1, "document": "handoff-brief", "attachment_id": 1,
-              "other": 2, "action": "submit"}
+    values = {
+        "number": 10001,
+        "transition": "acknowledge",
+        "pk": 1,
+        "document": "handoff-brief",
+        "attachment_id": 1,
+        "other": 2,
+        "action": "submit",
+    }
     return reverse(name, kwargs={param: values[param] for param in params})
 
 

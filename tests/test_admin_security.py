@@ -76,9 +76,7 @@ def test_an_admin_cannot_make_a_schedule_run_a_shell_command(as_admin, retry_sch
     assert as_admin.get(url).status_code == 200  # Admins still read the schedules
     forged = _schedule_post(retry_schedule, func="os.system", args="'touch /tmp/pwned'", hook="os.system")
     assert as_admin.post(url, forged).status_code == 403
-    assert Schedule.objects.filter(
-        pk=retry_schedule.pk, func=retry_schedule.func, args=None, hook=None
-    ).exists()
+    assert Schedule.objects.filter(pk=retry_schedule.pk, func=retry_schedule.func, args=None, hook=None).exists()
 
 
 def test_an_admin_cannot_add_a_schedule(as_admin, retry_schedule):

@@ -114,9 +114,8 @@ def test_people_outside_the_tier_cannot_escalate(desk):
 
 def test_attachments_have_a_size_limit_and_a_type_allow_list(desk):
     ticket = desk.working_at_l1()
-    with override_settings(ESCALATION_ATTACHMENT_MAX_BYTES=10):
-        with pytest.raises(ValidationError, match="at most"):
-            desk.escalate(ticket, by=desk.l1_agent, attachments=[SimpleUploadedFile("big.log", b"x" * 11)])
+    with override_settings(ESCALATION_ATTACHMENT_MAX_BYTES=10), pytest.raises(ValidationError, match="at most"):
+        desk.escalate(ticket, by=desk.l1_agent, attachments=[SimpleUploadedFile("big.log", b"x" * 11)])
     with pytest.raises(ValidationError, match="only these file types"):
         desk.escalate(ticket, by=desk.l1_agent, attachments=[SimpleUploadedFile("run.exe", b"MZ")])
     assert Escalation.objects.count() == 0
@@ -147,7 +146,9 @@ def test_deescalation_needs_a_lower_tier_and_a_known_criterion(desk):
 def test_the_ticket_page_offers_no_move_off_the_ends_of_the_ladder(client, desk):
     at_l1 = desk.working_at_l1()
     at_l3 = services.ticket_acknowledge(
-        ticket=services.ticket_assign(ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer),
+        ticket=services.ticket_assign(
+            ticket=desk.open_ticket(severity=desk.p0), by=desk.manager, owner=desk.l3_engineer
+        ),
         by=desk.l3_engineer,
     )
     client.force_login(desk.manager)

@@ -442,7 +442,7 @@ def test_a_formatted_duration_parses_back_to_itself(duration):
 
 @given(st.lists(st.integers(min_value=0, max_value=99), min_size=4, max_size=4).filter(any))
 def test_any_spelling_of_units_formats_to_the_same_duration(amounts):
-    text = "".join(f"{amount}{unit}" for amount, unit in zip(amounts, "dhms") if amount)
+    text = "".join(f"{amount}{unit}" for amount, unit in zip(amounts, "dhms", strict=True) if amount)
 
     assert parse_duration(format_duration(parse_duration(text))) == parse_duration(text)
 

@@ -12,7 +12,8 @@ from escalations.templatetags.desk import sla_countdown
 
 pytestmark = pytest.mark.django_db
 
-QUEUE_QUERIES = 10  # session, user, permissions, admin check, unread notifications, team ids, 3 filter choice lists, the page's rows
+# session, user, permissions, admin check, unread notifications, team ids, 3 filter choice lists, the page's rows
+QUEUE_QUERIES = 10
 CHOSEN_FILTER_LOOKUPS = 3  # a chosen severity, tier and owner are each looked up once to validate them
 
 

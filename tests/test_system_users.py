@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.urls import reverse
 
 from escalations import services

@@ -123,7 +123,7 @@ def test_it_refuses_a_transition_on_a_stale_copy_and_changes_nothing(desk):
     stale = Ticket.objects.get(pk=ticket.pk)
     services.ticket_resolve(ticket=ticket, by=desk.l1_agent, reason="Fixed")
     history_rows = ticket.history.count()
-    with pytest.raises(services.TicketConflict, match="changed since you opened it \\(by alice.l1"):
+    with pytest.raises(services.TicketConflict, match=r"changed since you opened it \(by alice\.l1"):
         desk.escalate(stale, by=desk.l1_agent)
     fresh = Ticket.objects.get(pk=ticket.pk)
     assert (fresh.status, fresh.tier) == (Ticket.Status.RESOLVED, desk.l1)

@@ -55,7 +55,7 @@ class QueueFilterForm(forms.Form):
         widget=_select(),
     )
     account_tier = forms.ChoiceField(
-        choices=[("", "Any account tier")] + Account.AccountTier.choices, required=False, widget=_select()
+        choices=[("", "Any account tier"), *Account.AccountTier.choices], required=False, widget=_select()
     )
     owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any owner", widget=_select())
     sort = forms.ChoiceField(

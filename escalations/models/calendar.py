@@ -1,4 +1,4 @@
-"""Business-hours calendars: SLA durations count only the time a team is working (seed 002: "4 hours (business hours)")."""
+"""Business-hours calendars: SLA durations count only the time a team is working ("4 hours, business hours")."""
 
 from functools import cached_property
 from zoneinfo import ZoneInfo, available_timezones

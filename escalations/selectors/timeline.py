@@ -43,7 +43,11 @@ class TicketRecords:
 
 # The history columns the timeline and the templates' QA evidence read: a 50-change ticket reads no more.
 HISTORY_COLUMNS = [
-    "history_id", "history_date", "history_change_reason", "history_user__username", "acknowledged_at",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_user__username",
+    "acknowledged_at",
     *(attname for _label, attname in TRACKED),
 ]
 
@@ -96,7 +100,9 @@ def _escalation_entry(escalation: Escalation) -> TimelineEntry:
         at=escalation.created_at,
         actor=_name(escalation.by),
         kind="escalation",
-        title=f"{direction} {escalation.from_tier.label} → {escalation.to_tier.label} ({escalation.get_kind_display()})",
+        title=(
+            f"{direction} {escalation.from_tier.label} → {escalation.to_tier.label} ({escalation.get_kind_display()})"
+        ),
         body=escalation.rationale + criteria,
         link=reverse("escalations:escalation", args=[escalation.pk]),
     )
@@ -107,7 +113,10 @@ def _transfer_entry(transfer: OwnershipTransfer) -> TimelineEntry:
         at=transfer.created_at,
         actor=_name(transfer.by),
         kind="transfer",
-        title=f"{transfer.get_role_display()} transferred: {_name(transfer.from_owner) if transfer.from_owner else '—'} → {_name(transfer.to_owner)}",
+        title=(
+            f"{transfer.get_role_display()} transferred: "
+            f"{_name(transfer.from_owner) if transfer.from_owner else '—'} → {_name(transfer.to_owner)}"
+        ),
         body=f"{transfer.reason}\nExpected response within {transfer.expected_response}.",
     )
 

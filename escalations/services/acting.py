@@ -75,7 +75,7 @@ class Batch:
         acted_on = SlaEvent.objects.filter(ticket_id__in=ids, deadline__in=deadlines)
         self.claimed = set(acted_on.values_list("ticket_id", "kind", "deadline"))
         self._escalations: dict[int, list[tuple]] | None = None
-        self.actions: list["Acting"] = []
+        self.actions: list[Acting] = []
 
     def escalations(self, ticket_id: int) -> list[tuple]:
         """(from tier, when) of the ticket's moves up, read for the whole batch when first asked."""

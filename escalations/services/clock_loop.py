@@ -12,6 +12,7 @@ waits 1 s, 2 s, 4 s, then 5 s at most between attempts, so the first sweep after
 No transaction is held across a wait, and the loop sees its stop flag within a second.
 """
 
+import contextlib
 import logging
 import os
 import socket
@@ -73,10 +74,8 @@ class ClockLoop:
         """Returns the actions taken; on stop, gives up the lease."""
         while not self.stop.is_set():
             self.stop.wait(self.tick())
-        try:
+        with contextlib.suppress(DatabaseError):  # stopping while the database is down: the lease lapses by itself
             lease_release(holder=self.holder)
-        except DatabaseError:
-            pass  # stopping while the database is down: the lease lapses by itself
         return self.acted
 
     def thread(self) -> threading.Thread:

@@ -19,7 +19,7 @@ OVER_ESCALATION_WINDOW = timedelta(hours=2)
 
 
 def undone_soon() -> Q:
-    """On escalation rows: the receiving tier de-escalated it, or resolved the ticket, within the window, no work done."""
+    """On escalation rows: the receiving tier de-escalated it or resolved the ticket within the window, no work done."""
     soon = F("created_at") + OVER_ESCALATION_WINDOW
     deescalated = Escalation.objects.filter(
         ticket=OuterRef("ticket"),

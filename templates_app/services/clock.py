@@ -140,4 +140,3 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
                 logger.exception("Templates clock: %s failed for %s %s", action.__name__, model.__name__, pk)
                 model.objects.filter(pk=pk, state="pending").update(due_at=now + RETRY_AFTER)
     return acted
-

@@ -16,9 +16,9 @@ from escalations.services import ticket_create
 from templates_app.inbound import InboundPayload
 from templates_app.models import InboundEvent, InboundRateWindow, InboundSource
 from templates_app.models.inbound import hash_token
+from templates_app.services.records import inbound_event_record
 
 RATE_WINDOW = timedelta(minutes=1)
-from templates_app.services.records import inbound_event_record
 
 
 def inbound_source_user(slug: str):

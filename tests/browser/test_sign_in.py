@@ -1,4 +1,3 @@
-
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect

@@ -127,7 +127,7 @@ def _more_tickets(story, desk, count: int) -> None:
             story.acknowledge(story.escalated(ticket, 60 + index), 70 + index, desk.l2_agent)
 
 
-@pytest.mark.parametrize("page", PAGES + ["tickets"])
+@pytest.mark.parametrize("page", [*PAGES, "tickets"])
 @pytest.mark.parametrize("who", ["manager", "l2_agent"])
 def test_a_page_costs_the_same_queries_whatever_the_number_of_tickets(
     client, desk, story, page, who, django_assert_max_num_queries

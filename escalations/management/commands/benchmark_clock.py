@@ -111,7 +111,11 @@ def _counts(due: str, repeat: int) -> list[int]:
 def _lateness_row(lateness: list[float], deadlines: int, target_s: float) -> Row:
     measure = f"clock lateness over {deadlines} deadlines (qcluster)"
     if not lateness:
-        return Row("benchmark_clock", measure, error="the clock acted on nothing: is the cluster starting (see `manage.py qcluster`)?")
+        return Row(
+            "benchmark_clock",
+            measure,
+            error="the clock acted on nothing: is the cluster starting (see `manage.py qcluster`)?",
+        )
     if len(lateness) < deadlines:
         return Row("benchmark_clock", measure, error=f"the clock acted on {len(lateness)} of them within the wait")
     figures = f"acted on {len(lateness)} · p50 {median(lateness):.2f} s · max {max(lateness):.2f} s"

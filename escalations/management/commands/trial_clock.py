@@ -86,7 +86,7 @@ class Command(BaseCommand):
             self.stdout.write(f"lateness of all: {spread_of(late)} (mean {statistics.mean(late):.2f}s)")
 
     def _log(self, folder: str, number: int):
-        return open(os.path.join(folder, f"cluster-{number}.log"), "ab")  # noqa: SIM115 - the cluster writes it
+        return open(os.path.join(folder, f"cluster-{number}.log"), "ab")
 
     def _kill_at_random(self, running: list, logs: str, kills: int, spread: int, down: float, chance) -> None:
         moments = sorted(chance.uniform(WARM_UP, WARM_UP + spread) for _ in range(kills))
