@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalations.models import OwnershipTransfer, Ticket, TicketNote
-from escalations.notifications import managers_of, notify
 from escalations.services import ticket_add_note, ticket_transfer
 from escalations.services.clock import clock_user
+from escalations.services.notifications import managers_of, notify
 from escalations.signals import event_cause
 from templates_app.conditions import conditions_hold
 from templates_app.facts import ticket_facts

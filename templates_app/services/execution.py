@@ -20,7 +20,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from escalations.models import DeskEvent, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
-from escalations.notifications import managers_of, notify
 from escalations.services import (
     TicketConflict,
     ticket_add_note,
@@ -33,6 +32,7 @@ from escalations.services import (
     ticket_transfer,
 )
 from escalations.services.clock import clock_user
+from escalations.services.notifications import managers_of, notify
 from escalations.signals import event_cause, event_scope
 from templates_app import targets
 from templates_app.conditions import conditions_hold
