@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from escalations import roles
 from escalations.models import Ticket
 from escalations.selectors.tickets import visible_tickets
-from templates_app import inbound, permissions, selectors, services, transfer
+from templates_app import inbound, permissions, selectors, services
 from templates_app.diff import version_diff
 from templates_app.forms import (
     Editor,
@@ -24,6 +24,7 @@ from templates_app.forms import (
     TemplateCreateForm,
 )
 from templates_app.models import ChecklistItem, InboundSource, TemplateVersion
+from templates_app.services import transfer
 from templates_app.simulation import simulate
 from templates_app.steps import STEP_KINDS
 
