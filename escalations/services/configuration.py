@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.db.models import Prefetch
 
-from escalations.configuration.schema import SeveritySpec, TierSpec, parse_escalation_config
+from escalations.configuration import SeveritySpec, TierSpec, parse_escalation_config
 from escalations.durations import format_duration
 from escalations.models import EscalationCriterion, Severity, Tier
 
