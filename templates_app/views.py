@@ -13,7 +13,8 @@ from escalations import roles
 from escalations.models import Ticket
 from escalations.selectors.tickets import visible_tickets
 from templates_app import inbound, permissions, selectors, services
-from templates_app.diff import version_diff
+from templates_app.domain.diff import version_diff
+from templates_app.domain.steps import STEP_KINDS
 from templates_app.forms import (
     Editor,
     ImportForm,
@@ -26,7 +27,6 @@ from templates_app.forms import (
 from templates_app.models import ChecklistItem, InboundSource, TemplateVersion
 from templates_app.services import transfer
 from templates_app.simulation import simulate
-from templates_app.steps import STEP_KINDS
 
 FIELDS_BY_KIND = {name: kind.params for name, kind in STEP_KINDS.items()}
 

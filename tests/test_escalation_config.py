@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalations.configuration import EscalationConfig, parse_escalation_config
-from escalations.durations import DURATION_HINT, MAX_DURATION, format_duration, parse_duration
+from escalations.domain.durations import DURATION_HINT, MAX_DURATION, format_duration, parse_duration
 from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
 from escalations.services.configuration import (
     DEFAULT_CONFIG_PATH,

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.db.models import Prefetch
 
 from escalations.configuration import SeveritySpec, TierSpec, parse_escalation_config
-from escalations.durations import format_duration
+from escalations.domain.durations import format_duration
 from escalations.models import EscalationCriterion, Severity, Tier
 
 DEFAULT_CONFIG_PATH = Path(__file__).parent.parent / "default_escalation_config.yaml"
