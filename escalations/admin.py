@@ -26,7 +26,7 @@ from escalations.models import (
 )
 from escalations.services import webhooks
 from escalations.services.audit import transition_label
-from escalations.services.clock import profile_set_away
+from escalations.services.people import profile_set_away
 
 
 class CriterionInline(admin.TabularInline):

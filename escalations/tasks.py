@@ -5,7 +5,7 @@ from multiprocessing.util import Finalize
 
 from django.db.models import Q
 
-from escalations import notifications
+from escalations.services import notifications
 
 
 def deliver_notifications(pks: list[int]) -> None:

@@ -11,7 +11,7 @@ class TemplatesAppConfig(AppConfig):
         from escalations.services.clock_loop import register_sweep_step
         from escalations.services.outbox import register_consumer
         from escalations.signals import ticket_closing
-        from templates_app.qa import refuse_close_until_qa_passes
+        from templates_app.domain.qa import refuse_close_until_qa_passes
         from templates_app.selectors import ticket_panel, timeline_entries
         from templates_app.services import clock
         from templates_app.services.execution import on_desk_event

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 
 from escalations import roles
 from escalations.validators import whole_number
-from templates_app.conditions import clean_conditions, clean_rules
+from templates_app.domain.conditions import clean_conditions, clean_rules
+from templates_app.domain.steps import clean_steps
 from templates_app.models import Template, TemplateVersion
 from templates_app.models.governance import CONTENT_FIELDS, Event
-from templates_app.steps import clean_steps
 
 MINUTE_FIELDS = ("ack_timeout_minutes", "validation_window_minutes", "qa_ack_within_minutes")
 MAX_DELAY_MINUTES = 7 * 24 * 60

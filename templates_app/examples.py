@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
-from templates_app import services, transfer
+from templates_app import services
 from templates_app.models import Template
+from templates_app.services import transfer
 
 EXAMPLES = Path(__file__).with_name("guided_templates.yaml")
 AUTHOR, APPROVER = "manager", "manager2"

@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 
 from escalations import roles
 from escalations.models import Severity, Ticket
-from templates_app.conditions import FIELDS, MATCHES, OPERATORS
 from templates_app.content import MAX_DELAY_MINUTES
+from templates_app.domain.conditions import FIELDS, MATCHES, OPERATORS
+from templates_app.domain.steps import AUDIENCES, ROLES, STEP_KINDS, TARGETS
 from templates_app.models import Template, TemplateVersion
 from templates_app.models.governance import Event
-from templates_app.steps import AUDIENCES, ROLES, STEP_KINDS, TARGETS
 
 BLANK = [("", "—")]
 MATCH_CHOICES = list(MATCHES.items())

@@ -7,8 +7,8 @@ from escalations import roles
 from escalations.models import EscalationCriterion, Severity, Ticket, Tier
 from escalations.selectors.entries import TimelineEntry
 from escalations.selectors.timeline import ticket_records
+from templates_app.domain.qa import runs_with_checks, ticket_runs
 from templates_app.models import ChecklistItem, DelayedTrigger, Template, TemplateRun, TemplateVersion
-from templates_app.qa import runs_with_checks, ticket_runs
 
 Status = TemplateVersion.Status
 

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from escalations.models import Account, Severity, SlaEvent, Ticket, Tier
-from templates_app import targets
-from templates_app.conditions import conditions_hold
-from templates_app.facts import account_facts, facts
+from templates_app.domain import targets
+from templates_app.domain.conditions import conditions_hold
+from templates_app.domain.facts import account_facts, facts
+from templates_app.domain.steps import describe_step
 from templates_app.models import InboundEvent, TemplateVersion
 from templates_app.models.governance import Event
-from templates_app.steps import describe_step
 
 STATE_FIELDS = (
     "id",

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from escalations import roles
 from escalations.models import Ticket
 from escalations.selectors.tickets import visible_tickets
-from templates_app import inbound, permissions, selectors, services, transfer
-from templates_app.diff import version_diff
+from templates_app import inbound, permissions, selectors, services
+from templates_app.domain.diff import version_diff
+from templates_app.domain.steps import STEP_KINDS
 from templates_app.forms import (
     Editor,
     ImportForm,
@@ -24,8 +25,8 @@ from templates_app.forms import (
     TemplateCreateForm,
 )
 from templates_app.models import ChecklistItem, InboundSource, TemplateVersion
+from templates_app.services import transfer
 from templates_app.simulation import simulate
-from templates_app.steps import STEP_KINDS
 
 FIELDS_BY_KIND = {name: kind.params for name, kind in STEP_KINDS.items()}
 

@@ -239,7 +239,7 @@ def _inbound_source(desk) -> InboundSource:
 
 
 def _profile(desk) -> Profile:
-    from escalations.services.clock import profile_set_away
+    from escalations.services.people import profile_set_away
 
     return profile_set_away(user=desk.l1_agent, by=desk.l1_agent, is_away=False)
 

@@ -15,14 +15,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalations import services
-from escalations.business_time import (
+from escalations.domain.business_time import (
     WorkingTime,
     add_business_time,
     business_time_between,
     parse_working_hours,
     validate_working_hours,
 )
-from escalations.deadlines import ticket_deadlines, working_time_for
+from escalations.domain.deadlines import ticket_deadlines, working_time_for
 from escalations.models import Calendar, Holiday, Ticket
 from escalations.services import clock
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from escalations import services
 from escalations.models import Notification, OwnershipTransfer, SlaEvent, Ticket
 from escalations.services import acting, clock, outbox, writing
+from escalations.services.people import profile_set_away
 from tests.conftest import _person
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_a_late_acknowledgement_after_the_failover_is_refused_not_applied(desk, 
 
 def test_owners_who_are_away_are_skipped(desk, second_engineer):
     ticket = _p0_awaiting(desk, backup=second_engineer, escalation_owner=desk.manager)
-    clock.profile_set_away(user=second_engineer, by=second_engineer, is_away=True)
+    profile_set_away(user=second_engineer, by=second_engineer, is_away=True)
     with _after_timeout(ticket):
         clock.sweep()
     assert Ticket.objects.get(pk=ticket.pk).primary_owner == desk.manager
@@ -105,15 +106,15 @@ def test_with_nobody_left_the_team_queue_takes_it_and_managers_are_alerted(desk)
 
 def test_going_away_makes_ones_assignments_fail_over_at_once(desk, second_engineer):
     ticket = _p0_awaiting(desk, backup=second_engineer)
-    clock.profile_set_away(user=desk.l3_engineer, by=desk.l3_engineer, is_away=True)
+    profile_set_away(user=desk.l3_engineer, by=desk.l3_engineer, is_away=True)
     assert clock.sweep() == 1
     assert Ticket.objects.get(pk=ticket.pk).primary_owner == second_engineer
 
 
 def test_only_the_person_or_a_manager_marks_someone_away(desk, second_engineer):
     with pytest.raises(PermissionDenied):
-        clock.profile_set_away(user=second_engineer, by=desk.l3_engineer, is_away=True)
-    assert clock.profile_set_away(user=second_engineer, by=desk.manager, is_away=True).is_away
+        profile_set_away(user=second_engineer, by=desk.l3_engineer, is_away=True)
+    assert profile_set_away(user=second_engineer, by=desk.manager, is_away=True).is_away
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from escalations import briefs, decisions, services
+from escalations import services
+from escalations.domain import briefs, decisions
 from escalations.models import BounceRefusal, Escalation, OwnershipTransfer, Ticket, TicketNote
 from tests.conftest import CONTEXT_NOTE, FULL_NOTE
 

@@ -14,17 +14,16 @@ from django.core.management.base import CommandError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalations.configuration import (
+from escalations.configuration import EscalationConfig, parse_escalation_config
+from escalations.domain.durations import DURATION_HINT, MAX_DURATION, format_duration, parse_duration
+from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
+from escalations.services.configuration import (
     DEFAULT_CONFIG_PATH,
-    EscalationConfig,
     EscalationConfigInvalid,
     ImportSummary,
     escalation_config_export,
     escalation_config_import,
-    parse_escalation_config,
 )
-from escalations.durations import DURATION_HINT, MAX_DURATION, format_duration, parse_duration
-from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
 
 SEED_PATH = Path(__file__).parent / "fixtures" / "seed_002_escalation_config.yaml"
 SEED = SEED_PATH.read_text(encoding="utf-8")

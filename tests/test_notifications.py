@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from escalations import notifications
 from escalations.models import Notification, WebhookEndpoint
 from escalations.selectors import notifications as selectors
+from escalations.services import notifications
 from escalations.services.clock import clock_user
 from tests import webhook_receiver
 from tests.conftest import _person

@@ -26,9 +26,9 @@ from django.utils import timezone
 from escalations import services
 from escalations.models import Escalation, Notification, Ticket
 from templates_app import services as template_services
-from templates_app import transfer
 from templates_app.forms import Editor
 from templates_app.models import ChecklistItem, InboundSource, TemplateRun, TemplateVersion
+from templates_app.services import transfer
 from tests.conftest import FULL_NOTE, PASSWORD, Desk
 from tests.templates.conftest import draft, live
 

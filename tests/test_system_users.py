@@ -13,7 +13,8 @@ from escalations.forms.escalation import DeescalationForm, TransferForm, tier_ag
 from escalations.forms.people import AwayForm
 from escalations.forms.tickets import AssignForm
 from escalations.models import OwnershipTransfer
-from escalations.services.clock import clock_user, profile_set_away
+from escalations.services.clock import clock_user
+from escalations.services.people import profile_set_away
 from templates_app import services as templates
 from templates_app.forms import SettingsForm
 from templates_app.models import InboundSource

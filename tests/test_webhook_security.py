@@ -17,10 +17,9 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.urls import reverse
 from django.utils import timezone
 
-from escalations import notifications
 from escalations.delivery import new_secret, signature
 from escalations.models import Notification, WebhookEndpoint
-from escalations.services import webhooks
+from escalations.services import notifications, webhooks
 from tests import webhook_receiver
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django_fsm import ConcurrentTransition
 
 from escalations import services
 from escalations.models import DeskEvent, Notification, SlaEvent, Ticket
-from escalations.notifications import notify
 from escalations.services.acting import Acting, Batch, SweepContext
 from escalations.services.audit import require_transition, run_transition
+from escalations.services.notifications import notify
 from escalations.services.writing import TicketChange, tickets_write
 
 pytestmark = pytest.mark.django_db

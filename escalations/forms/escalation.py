@@ -4,8 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from escalations import roles
-from escalations.decisions import NOTE_FIELD_LABELS
-from escalations.durations import parse_duration
+from escalations.domain.decisions import NOTE_FIELD_LABELS
+from escalations.domain.durations import parse_duration
 from escalations.forms.tickets import agent_choices
 from escalations.models import EscalationNote, OwnershipTransfer, Ticket, Tier
 from escalations.services.escalation import DEESCALATION_REASONS

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from escalations.business_time import WEEKDAYS, WorkingTime, validate_working_hours
+from escalations.domain.business_time import WEEKDAYS, WorkingTime, validate_working_hours
 
 
 def validate_time_zone(name: str) -> None:

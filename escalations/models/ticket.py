@@ -9,8 +9,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from escalations import roles
-from escalations.business_time import business_time_between
-from escalations.deadlines import TicketDeadlines, ticket_deadlines, working_time_for
+from escalations.domain.business_time import business_time_between
+from escalations.domain.deadlines import TicketDeadlines, ticket_deadlines, working_time_for
 from escalations.models.config import Account, Severity, Tier
 
 OPEN_STATUS_VALUES = ["new", "assigned", "in_progress", "waiting_on_customer"]

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet, Subquery
 
-from escalations.deadlines import ticket_deadlines
+from escalations.domain.deadlines import ticket_deadlines
 from escalations.models import Escalation, Ticket, Tier
 
 

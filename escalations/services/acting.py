@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 
 from escalations.bulk import insert_rows
 from escalations.models import Escalation, Profile, Severity, SlaEvent, Ticket, Tier
-from escalations.notifications import active_webhooks, managers_of, notification_rows, webhooks_for
+from escalations.services.notifications import active_webhooks, managers_of, notification_rows, webhooks_for
 from escalations.services.writing import TicketChange, tickets_write
 
 

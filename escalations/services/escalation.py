@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from escalations import decisions, roles
+from escalations import roles
+from escalations.domain import decisions
 from escalations.models import (
     BounceRefusal,
     Escalation,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from escalations import roles
 from escalations.delivery import new_secret
 from escalations.models import WebhookEndpoint
-from escalations.notifications import positive_setting
+from escalations.services.notifications import positive_setting
 
 
 def secret_overlap() -> timedelta:

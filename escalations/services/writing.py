@@ -16,7 +16,7 @@ from django_fsm import ConcurrentTransition
 
 from escalations.bulk import update_rows
 from escalations.models import Notification, Ticket
-from escalations.notifications import notifications_save_many
+from escalations.services.notifications import notifications_save_many
 from escalations.services.outbox import record_ticket_events
 
 UPDATED = ("updated", "")  # the desk event of every audited change; other events (a breach, a timeout) add to it

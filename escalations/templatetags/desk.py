@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from escalations.durations import format_duration
+from escalations.domain.durations import format_duration
 
 register = template.Library()
 

@@ -5,7 +5,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalations import briefs, decisions, roles, services
+from escalations import roles, services
+from escalations.domain import briefs, decisions
 from escalations.forms.escalation import DeescalationForm, EscalationForm, TransferForm
 from escalations.selectors import tickets as selectors
 from escalations.services.escalation import active_ladder

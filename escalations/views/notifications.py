@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from escalations import notifications, roles
+from escalations import roles
 from escalations.selectors import notifications as selectors
+from escalations.services import notifications
 from escalations.validators import whole_number
 
 

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 
 from escalations.forms.people import AwayForm
 from escalations.selectors.people import desk_people
-from escalations.services.clock import profile_set_away
+from escalations.services.people import profile_set_away
 
 
 @require_http_methods(["GET", "POST"])

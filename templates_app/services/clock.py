@@ -13,12 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalations.models import OwnershipTransfer, Ticket, TicketNote
-from escalations.notifications import managers_of, notify
 from escalations.services import ticket_add_note, ticket_transfer
 from escalations.services.clock import clock_user
+from escalations.services.notifications import managers_of, notify
 from escalations.signals import event_cause
-from templates_app.conditions import conditions_hold
-from templates_app.facts import ticket_facts
+from templates_app.domain.conditions import conditions_hold
+from templates_app.domain.facts import ticket_facts
 from templates_app.models import DelayedTrigger, TemplateVersion, ValidationWindow
 from templates_app.services.execution import STEP_FAILURES, escalate_as_template, run_version, ticket_for_run
 

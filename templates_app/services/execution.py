@@ -20,7 +20,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from escalations.models import DeskEvent, OwnershipTransfer, Severity, Ticket, TicketNote, Tier
-from escalations.notifications import managers_of, notify
 from escalations.services import (
     TicketConflict,
     ticket_add_note,
@@ -33,10 +32,12 @@ from escalations.services import (
     ticket_transfer,
 )
 from escalations.services.clock import clock_user
+from escalations.services.notifications import managers_of, notify
 from escalations.signals import event_cause, event_scope
-from templates_app import targets
-from templates_app.conditions import conditions_hold
-from templates_app.facts import ticket_facts
+from templates_app.domain import targets
+from templates_app.domain.conditions import conditions_hold
+from templates_app.domain.facts import ticket_facts
+from templates_app.domain.steps import ROLES, describe_step
 from templates_app.models import (
     ChecklistItem,
     DelayedTrigger,
@@ -46,7 +47,6 @@ from templates_app.models import (
     ValidationWindow,
 )
 from templates_app.models.governance import Event
-from templates_app.steps import ROLES, describe_step
 
 logger = logging.getLogger(__name__)
 STEP_FAILURES = (ValidationError, PermissionDenied, TicketConflict)

@@ -1,7 +1,7 @@
 from django import template
 
-from templates_app.conditions import describe_conditions, describe_rule
-from templates_app.steps import describe_step
+from templates_app.domain.conditions import describe_conditions, describe_rule
+from templates_app.domain.steps import describe_step
 
 register = template.Library()
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from templates_app.conditions import clean_conditions, conditions_hold, describe_conditions
+from templates_app.domain.conditions import clean_conditions, conditions_hold, describe_conditions
 
 FACTS = {
     "severity": "P1",

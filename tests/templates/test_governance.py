@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from templates_app import services
-from templates_app.diff import version_diff
+from templates_app.domain.diff import version_diff
 from templates_app.models import TemplateVersion
 from tests.templates.conftest import NOTE_STEP, draft, live, submitted
 

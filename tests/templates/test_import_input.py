@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from templates_app import transfer
 from templates_app.models import Template
+from templates_app.services import transfer
 
 pytestmark = pytest.mark.django_db
 ALIAS_BOMB = (Path(__file__).parent.parent / "fixtures" / "yaml_alias_bomb.yaml").read_text(encoding="utf-8")

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from escalations.models import Notification, Ticket
 from templates_app import services
+from templates_app.domain.qa import runs_with_checks, ticket_runs
 from templates_app.models import ChecklistItem, InboundEvent, Template, TemplateRun, TemplateVersion
-from templates_app.qa import runs_with_checks, ticket_runs
 from templates_app.services.execution import run_event
 from tests.templates.conftest import draft, live, submitted
 from tests.templates.test_execution import HIGH_VALUE_STEPS

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from escalations.configuration import escalation_config_export
+from escalations.services.configuration import escalation_config_export
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from escalations.configuration import DEFAULT_CONFIG_PATH, EscalationConfigInvalid, escalation_config_import
+from escalations.services.configuration import DEFAULT_CONFIG_PATH, EscalationConfigInvalid, escalation_config_import
 
 
 class Command(BaseCommand):

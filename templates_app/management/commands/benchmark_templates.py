@@ -6,7 +6,7 @@ from django.utils import timezone
 from escalations.management.benchmark import Check, Row, add_target_arguments, conclude, median, targets_with, timed
 from escalations.models import Ticket
 from escalations.volume import VolumeConfigMissing, seed_volume
-from templates_app.conditions import clean_conditions
+from templates_app.domain.conditions import clean_conditions
 from templates_app.models import TemplateVersion
 from templates_app.simulation import replay
 

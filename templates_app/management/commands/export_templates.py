@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from templates_app.transfer import export_templates
+from templates_app.services.transfer import export_templates
 
 
 class Command(BaseCommand):

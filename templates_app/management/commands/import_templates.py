@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from templates_app.transfer import import_templates
+from templates_app.services.transfer import import_templates
 
 
 class Command(BaseCommand):

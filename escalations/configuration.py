@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from django.contrib.auth.models import Group
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 
-from escalations.durations import parse_duration
+from escalations.domain.durations import parse_duration
 from escalations.models import EscalationCriterion, NotificationChannel, Severity, Tier
 from escalations.models.config import DEFAULT_ACKNOWLEDGEMENT_TIMEOUT
 from escalations.plain_yaml import (

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from escalations.business_time import WorkingTime, add_business_time, business_time_between
-from escalations.durations import format_duration
+from escalations.domain.business_time import WorkingTime, add_business_time, business_time_between
+from escalations.domain.durations import format_duration
 
 if TYPE_CHECKING:
     from escalations.models import Ticket

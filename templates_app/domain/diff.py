@@ -3,9 +3,9 @@
 import difflib
 from dataclasses import dataclass
 
-from templates_app.conditions import describe_conditions, describe_rule
+from templates_app.domain.conditions import describe_conditions, describe_rule
+from templates_app.domain.steps import describe_step
 from templates_app.models import TemplateVersion
-from templates_app.steps import describe_step
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from escalations.models import Notification, SlaEvent, Ticket
 from escalations.selectors.timeline import TicketRecords, load_ticket_records
-from templates_app.conditions import describe_rule, rule_holds
-from templates_app.facts import ticket_facts
+from templates_app.domain.conditions import describe_rule, rule_holds
+from templates_app.domain.facts import ticket_facts
 from templates_app.models import ChecklistItem, TemplateRun
 
 

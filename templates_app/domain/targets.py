@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from escalations import roles
 from escalations.models import Ticket, Tier
 from escalations.models.ticket import OPEN_STATUS_VALUES
-from escalations.notifications import managers_of
+from escalations.services.notifications import managers_of
 
 
 def least_loaded(people: QuerySet):

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.db.models import Prefetch
 
-from escalations.configuration.schema import SeveritySpec, TierSpec, parse_escalation_config
-from escalations.durations import format_duration
+from escalations.configuration import SeveritySpec, TierSpec, parse_escalation_config
+from escalations.domain.durations import format_duration
 from escalations.models import EscalationCriterion, Severity, Tier
 
 DEFAULT_CONFIG_PATH = Path(__file__).parent.parent / "default_escalation_config.yaml"

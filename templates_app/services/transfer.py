@@ -12,10 +12,10 @@ from django.db import transaction
 from pydantic import Field, create_model
 
 from escalations.plain_yaml import Schema, YamlInvalid, read_yaml, text
-from templates_app import services
 from templates_app.content import from_portable, portable
 from templates_app.models import Template, TemplateVersion
 from templates_app.models.governance import CONTENT_FIELDS
+from templates_app.services.governance import template_create, version_new_draft, version_update
 
 
 def _current(template: Template) -> TemplateVersion | None:
@@ -101,9 +101,7 @@ def _located(entry: Entry, error: ValidationError) -> list[str]:
 def _import_one(entry: Entry, by) -> TemplateVersion:
     template = Template.objects.filter(name=entry.name).first()
     if template is None:
-        draft = services.template_create(by=by, name=entry.name, description=entry.description)
+        draft = template_create(by=by, name=entry.name, description=entry.description)
     else:
-        draft = services.version_new_draft(version=_current(template), by=by)
-    return services.version_update(
-        version=draft, by=by, content=from_portable(entry.version), summary="Imported from YAML"
-    )
+        draft = version_new_draft(version=_current(template), by=by)
+    return version_update(version=draft, by=by, content=from_portable(entry.version), summary="Imported from YAML")
