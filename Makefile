@@ -51,6 +51,6 @@ test: $(VENV)/.installed-dev chromium
 
 # Every benchmark at a small size on throwaway SQLite databases (PostgreSQL with DATABASE_URL): one table,
 # exit 1 when a target is missed. Not part of `make test`: timings need a quiet machine.
-bench: export DJANGO_SETTINGS_MODULE := escalations.benchmark_settings
+bench: export DJANGO_SETTINGS_MODULE := devtools.benchmark_settings
 bench: $(VENV)/.installed-dev
 	$(MANAGE) bench $(BENCH_ARGS)

@@ -27,6 +27,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG"
 
+# Seed, demo, volume and benchmark commands (the devtools app): for development, never installed in production.
+DEVTOOLS = env_bool(ENV, "DEVTOOLS", default=DEBUG)
+
 ALLOWED_HOSTS = env_list(ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost"] + (["*"] if DEBUG else []))
 CSRF_TRUSTED_ORIGINS = env_list(ENV, "CSRF_TRUSTED_ORIGINS", [])
 
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "escalations",
     "templates_app",
     "reporting",
+    *(["devtools"] if DEVTOOLS else []),
 ]
 
 MIDDLEWARE = [

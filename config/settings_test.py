@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ["DEVTOOLS"] = "1"  # the tests seed demo data and run the benchmarks whatever the shell says
 
 from config.settings import *  # noqa: F403
 

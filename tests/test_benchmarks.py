@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from devtools.management.benchmark import Check, Row, percentile, targets_with
+from devtools.volume import seed_volume
 from escalations.management import role_groups_sync
-from escalations.management.benchmark import Check, Row, percentile, targets_with
-from escalations.volume import seed_volume
 
-bench = import_module("escalations.management.commands.bench")
+bench = import_module("devtools.management.commands.bench")
 
 
 def test_percentiles_interpolate_between_the_closest_ranks_as_the_reports_do():
@@ -56,7 +56,7 @@ def test_benchmark_desk_fails_when_a_page_misses_its_target(volume, tmp_path):
 
 
 def test_benchmark_reports_fails_when_a_report_makes_too_many_queries(volume, monkeypatch):
-    reports = import_module("reporting.management.commands.benchmark_reports")
+    reports = import_module("devtools.management.commands.benchmark_reports")
     monkeypatch.setattr(reports, "vacuum_after_bulk_load", lambda: None)  # VACUUM cannot run in the test's transaction
     with pytest.raises(CommandError, match="10 of 10 rows missed"):
         call_command("benchmark_reports", runs=1, warmup=0, target_overrides=["page_queries=0"], stdout=StringIO())
@@ -74,6 +74,6 @@ def test_bench_takes_one_commands_target_and_refuses_a_target_without_its_comman
 
 
 def test_the_clock_lateness_run_fails_when_the_clock_left_a_deadline_unacted():
-    lateness_row = import_module("escalations.management.commands.benchmark_clock")._lateness_row
+    lateness_row = import_module("devtools.management.commands.benchmark_clock")._lateness_row
     assert lateness_row([0.2, 0.4, 0.9], 3, 1.0).result == "target met"
     assert lateness_row([0.2, 0.4], 3, 1.0).result == "error: the clock acted on 2 of them within the wait"

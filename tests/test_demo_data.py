@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.http import HttpRequest
 
-from escalations.demo import DEMO_PASSWORD
+from devtools.demo import DEMO_PASSWORD
 from escalations.models import Account, Ticket
 
 pytestmark = pytest.mark.django_db

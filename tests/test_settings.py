@@ -11,6 +11,7 @@ from django.urls import reverse
 from config.env import database_from_env, env_bool, env_headers, env_proxy_ssl_header, q_cluster_from_env
 
 TEMPLATE_DIRS = ["templates", "escalations/templates", "templates_app/templates", "reporting/templates"]
+DEV_COMMANDS = {"seed_demo", "seed_templates", "seed_volume", "bench", "benchmark_desk"}
 INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:", re.IGNORECASE)
 
 
@@ -74,6 +75,24 @@ def test_production_settings_pass_the_deployment_check_without_a_warning():
     result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("switches", "installed"),
+    [({"DEBUG": "0"}, False), ({"DEBUG": "1"}, True), ({"DEBUG": "0", "DEVTOOLS": "1"}, True)],
+)
+def test_production_has_no_seed_or_benchmark_commands_unless_debug_or_devtools_asks(switches, installed):
+    env = {"PATH": "", "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "not-a-secret", **switches}
+    listing = subprocess.run(
+        [sys.executable, "manage.py", "help", "--commands"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert DEV_COMMANDS & set(listing) == (DEV_COMMANDS if installed else set())
+    assert "import_escalation_config" in listing
 
 
 def test_a_proxy_names_its_https_header_as_it_writes_it():

@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_fsm import TransitionNotAllowed
 
-from escalations import roles, volume
+from devtools import volume
+from devtools.volume import AGENT_NAME, MANAGER_NAME, events_ticket
+from escalations import roles
 from escalations.management import role_groups_sync
 from escalations.models import BounceRefusal, Escalation, EscalationNote, OwnershipTransfer, Ticket, TicketNote
-from escalations.volume import AGENT_NAME, MANAGER_NAME, events_ticket
 
 pytestmark = pytest.mark.django_db
 History = Ticket.history.model

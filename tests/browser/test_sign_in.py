@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from escalations.demo import DEMO_PASSWORD
+from devtools.demo import DEMO_PASSWORD
 from escalations.management import role_groups_sync
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

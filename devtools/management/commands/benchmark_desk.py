@@ -18,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from escalations.management.benchmark import (
+from devtools.management.benchmark import (
     Check,
     Row,
     ThrowawayDatabase,
@@ -32,8 +32,8 @@ from escalations.management.benchmark import (
     targets_with,
     timed,
 )
+from devtools.volume import AGENT_NAME, MANAGER_NAME, events_ticket
 from escalations.models import Ticket
-from escalations.volume import AGENT_NAME, MANAGER_NAME, events_ticket
 
 TICKET_LINK = re.compile(r'href="/tickets/SUP-(\d+)/"')
 TIMELINE_ENTRY = re.compile(r'<li class="timeline-')
@@ -52,7 +52,7 @@ With --sizes 1000,100000 it builds one throwaway database per size (migrate, imp
 seed_volume, each in a subprocess), then times every size with this command in --rounds alternating rounds, so
 background load hits every size alike, and judges every figure and the queue's median at the largest size divided
 by its median at the smallest (target ratio <= 1.5: the queue reads an index, not the table).
-SQLite files go to a temporary folder (settings escalations.benchmark_settings, $BENCHMARK_SQLITE); with
+SQLite files go to a temporary folder (settings devtools.benchmark_settings, $BENCHMARK_SQLITE); with
 DATABASE_URL set, each size gets its own PostgreSQL database <name>_bench_<size>, created and dropped here.
 Smaller sizes are spread over proportionally fewer days (the largest over --days), so every size has the same
 tickets per day and a full first page of open tickets; --same-days spreads every size over --days."""

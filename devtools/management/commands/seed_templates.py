@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from templates_app.examples import APPROVER, AUTHOR, seed_templates
+from devtools.template_examples import APPROVER, AUTHOR, seed_templates
 
 
 class Command(BaseCommand):

@@ -16,22 +16,18 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from escalations.management.commands.benchmark_clock import (
+from devtools.management.commands.benchmark_clock import (
     assigned_tickets,
     rig_acknowledgements,
     spread_of,
     start_cluster,
 )
 from escalations.models import ClockLease, Severity, SlaEvent, Ticket
+from templates_app.models import DelayedTrigger, TemplateRun, TemplateVersion
 
-# The trial covers the templates' clock too; looked up by name, as escalations never imports templates_app.
-DelayedTrigger = apps.get_model("templates_app", "DelayedTrigger")
-TemplateRun = apps.get_model("templates_app", "TemplateRun")
-TemplateVersion = apps.get_model("templates_app", "TemplateVersion")
 RUNBOOK = "SLA breach runbook"  # seed_templates' delayed version: "SLA breached" on a high-priority ticket
 TRIGGER_KEY = "clock-trial-"
 WARM_UP = 10  # seconds from the planting to the first deadline: both clusters start their clocks meanwhile

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from escalations.volume import VolumeConfigMissing, seed_volume
+from devtools.volume import VolumeConfigMissing, seed_volume
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ PostgreSQL needs nothing here: each size gets its own DATABASE_URL, which config
 import os
 
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+os.environ["DEVTOOLS"] = "1"  # the throwaway databases are seeded with seed_volume
 
 from config.env import database_from_env
 from config.settings import *  # noqa: F403 - the real settings, with one database swapped

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from escalations.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+from devtools.demo import DEMO_PASSWORD, PEOPLE, seed_demo
 from escalations.models import Tier
 
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from escalations.management.benchmark import Check, Row, add_target_arguments, conclude, median, targets_with, timed
+from devtools.management.benchmark import Check, Row, add_target_arguments, conclude, median, targets_with, timed
+from devtools.volume import VolumeConfigMissing, seed_volume
 from escalations.models import Ticket
-from escalations.volume import VolumeConfigMissing, seed_volume
 from templates_app.domain.conditions import clean_conditions
 from templates_app.models import TemplateVersion
 from templates_app.simulation import replay

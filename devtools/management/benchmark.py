@@ -178,7 +178,7 @@ class ThrowawayDatabase:
         return f"PostgreSQL database {self.name}" if self.url else f"SQLite {self.path}"
 
     def __enter__(self) -> dict:
-        env = os.environ | {"DJANGO_SETTINGS_MODULE": "escalations.benchmark_settings", "PYTHONUNBUFFERED": "1"}
+        env = os.environ | {"DJANGO_SETTINGS_MODULE": "devtools.benchmark_settings", "PYTHONUNBUFFERED": "1"}
         if self.url:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
             return env | {"DATABASE_URL": urlsplit(self.url)._replace(path=f"/{self.name}").geturl()}

@@ -5,8 +5,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
 
-from escalations.management.commands import benchmark_desk
-from escalations.volume import AGENT_NAME, MANAGER_NAME
+from devtools.management.commands import benchmark_desk
+from devtools.volume import AGENT_NAME, MANAGER_NAME
 
 PAGES = ["overview", "escalations", "sla", "accounts", "quality", "reviews"]
 AGENT_PAGES = ["overview", "escalations", "sla"]

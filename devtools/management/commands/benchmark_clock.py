@@ -15,8 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from escalations import services
-from escalations.management.benchmark import (
+from devtools.management.benchmark import (
     Check,
     Row,
     add_target_arguments,
@@ -26,6 +25,7 @@ from escalations.management.benchmark import (
     targets_with,
     timed,
 )
+from escalations import services
 from escalations.models import Notification, SlaEvent, Ticket, Tier
 from escalations.models.ticket import open_statuses_literally
 from escalations.services import clock

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from escalations.management.benchmark import Row, ThrowawayDatabase, conclude, run_manage, seed_throwaway
+from devtools.management.benchmark import Row, ThrowawayDatabase, conclude, run_manage, seed_throwaway
 
 
 def _plan(small: int, large: int) -> list[tuple[str, list[str]]]:
