@@ -1,4 +1,4 @@
-"""The escalation config file's format: seed 002's "Escalation Workflow Configuration" block, plus optional keys
+"""The escalation config file's format: tiers with SLAs and criteria, severity overrides, calendars, and optional keys
 (`escalate_at`, `active`, `acknowledgement_timeout`, `customer_update_cadence`) so an export carries the whole state.
 """
 

@@ -1,4 +1,4 @@
-"""A version's content as plain data: validated in one place for the editor, YAML import and the seed's examples."""
+"""A version's content as plain data: validated in one place for the editor, YAML import and the demo examples."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError

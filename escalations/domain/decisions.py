@@ -1,7 +1,7 @@
 """The escalation decision: which tier a ticket goes to, on what grounds, and what the note must contain.
 
-Explicit criteria make the decision reproducible: same situation, same outcome (seed 001).
-The ladder is climbed one tier at a time unless the severity warrants a leap (seed 003).
+Explicit criteria make the decision reproducible: same situation, same outcome.
+The ladder is climbed one tier at a time unless the severity warrants a leap.
 """
 
 from collections.abc import Iterable, Sequence

@@ -77,7 +77,7 @@ class Tier(models.Model):
 
 
 class EscalationCriterion(models.Model):
-    """One of the organisation's own reasons to escalate out of a tier (seed 001, seed 002)."""
+    """One of the organisation's own reasons to escalate out of a tier."""
 
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="criteria")
     text = models.CharField(max_length=255)

@@ -46,7 +46,7 @@ class Escalation(models.Model):
 
 
 class EscalationNote(models.Model):
-    """The structured context the receiving tier needs (seed 002 note template, seed 003 checklist)."""
+    """The structured context the receiving tier needs: the escalation note and the engineering checklist."""
 
     escalation = models.OneToOneField(Escalation, on_delete=models.CASCADE, related_name="note")
     summary = models.CharField(max_length=300)
@@ -94,7 +94,7 @@ class EscalationAttachment(models.Model):
 
 
 class OwnershipTransfer(models.Model):
-    """An explicit handover of a ticket role, with the reason and the response the new owner owes (seed 000)."""
+    """An explicit handover of a ticket role, with the reason and the response the new owner owes."""
 
     class Role(models.TextChoices):
         PRIMARY = "primary", "Primary owner"
@@ -142,7 +142,7 @@ class TicketNote(models.Model):
 
 
 class BounceRefusal(models.Model):
-    """A tier move refused because the ticket would ping-pong (seed 002: "Don't allow ping-pong escalations")."""
+    """A tier move refused because the ticket would bounce back and forth between tiers."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="bounce_refusals")
     from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")

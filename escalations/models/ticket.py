@@ -208,7 +208,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.resolution_risk_due = deadlines.escalation_due  # before the clamp compute_deadlines puts on the clock
 
     def compute_deadlines(self) -> None:
-        """SLA clocks always run from the original creation time (seed 002, pitfall 4), in the calendar's hours.
+        """SLA clocks always run from the original creation time, in the calendar's hours: reopening never resets them.
 
         The clock never escalates a ticket sooner than the receiving tier's first-response window after it
         arrived: otherwise a ticket escalated late would cascade to the top tier at once.

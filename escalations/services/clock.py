@@ -97,7 +97,7 @@ def _reassign(acting: Acting, successor, outcome: str) -> None:
 
 
 def _escalate_at_point(acting: Acting, deadline: datetime) -> None:
-    """The tier's escalate-at share of the resolution time is gone without a resolution path (seed 002).
+    """The tier's escalate-at share of the resolution time is gone without a resolution path.
 
     Up one tier as the clock (an Escalation of kind "sla"), or, at the top tier or before anyone took
     the ticket, alert its managers. Either way this deadline is done.

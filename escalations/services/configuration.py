@@ -118,7 +118,7 @@ def escalation_config_import(*, document: str, source: str) -> ImportSummary:
 
 
 class _IndentedDumper(yaml.SafeDumper):
-    """Indents list items under their key, as the seed's file does."""
+    """Indents list items under their key, as hand-written config files do."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)

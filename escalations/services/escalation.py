@@ -49,7 +49,7 @@ def bounces_so_far(ticket: Ticket) -> tuple[int, set[int]]:
 def guard_against_ping_pong(ticket: Ticket, *, by, to_tier: Tier) -> None:
     """Refuse a move back to a tier the ticket left, past the allowed bounces, and flag it for a manager.
 
-    Once escalated, the receiving tier owns the ticket (seed 002). Managers may still move it: they decide.
+    Once escalated, the receiving tier owns the ticket: no ping-pong. Managers may still move it: they decide.
     The refusal and the flag are committed even though the move is not.
     """
     bounces, left = bounces_so_far(ticket)
@@ -157,7 +157,7 @@ DEESCALATION_REASONS = [
 
 
 def ticket_deescalate(*, ticket: Ticket, by, to_tier: Tier, reason: str, rationale: str, owner=None) -> Escalation:
-    """Return the ticket to a lower tier once the part that needed this tier is done (seed 002, pitfall 3)."""
+    """Return the ticket to a lower tier once the part that needed this tier is done."""
     require_transition(ticket, name="deescalate", by=by)
     if reason not in DEESCALATION_REASONS:
         raise ValidationError("Pick one of the de-escalation criteria.")

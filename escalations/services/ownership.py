@@ -40,7 +40,7 @@ def _validate_transfer(ticket: Ticket, role: str, to_owner, expected_response: t
 def ticket_transfer(
     *, ticket: Ticket, by, role: str, to_owner, reason: str, expected_response: timedelta
 ) -> OwnershipTransfer:
-    """Hand a role over explicitly, with the reason and the response expected (seed 000: "Ownership transfer").
+    """Hand a role over explicitly, with the reason and the response expected.
 
     A new primary owner has to acknowledge, so the ticket goes back to awaiting acknowledgement.
     """
