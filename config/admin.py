@@ -35,3 +35,16 @@ class AuditedAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied("Reverting to an old version is disabled; change the record through the desk.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """What the desk and the clock recorded: readable, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

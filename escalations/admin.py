@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
-from config.admin import AuditedAdmin
+from config.admin import AuditedAdmin, RecordAdmin
 from escalations import roles, services
 from escalations.forms.tickets import TRANSITION_FORMS
 from escalations.models import (
@@ -196,19 +196,6 @@ class WebhookEndpointAdmin(AuditedAdmin):
         self.message_user(
             request, f"Only the current secret signs now for: {', '.join(ended) or 'none (nothing was rotated)'}."
         )
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """What the desk and the clock recorded: readable, never edited by hand."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SlaEvent)

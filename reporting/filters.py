@@ -12,8 +12,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
+from config.widgets import FastSelect
 from escalations import roles
-from escalations.forms.queue import FastSelect
 from escalations.models import Account, Escalation, Severity, Ticket, Tier
 
 PERIODS = {

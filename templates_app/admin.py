@@ -5,9 +5,8 @@ import secrets
 from django import forms
 from django.contrib import admin, messages
 
-from config.admin import AuditedAdmin
+from config.admin import AuditedAdmin, RecordAdmin
 from escalations import roles
-from escalations.admin import RecordAdmin
 from templates_app import services
 from templates_app.models import DelayedTrigger, InboundSource, Template, TemplateRun, TemplateVersion, ValidationWindow
 

@@ -1,27 +1,9 @@
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 
+from config.widgets import FastSelect
 from escalations.forms.tickets import agent_choices
 from escalations.models import Account, Severity, Ticket, Tier
 from escalations.selectors.queue import SORTS
-
-
-class FastSelect(forms.Select):
-    """A select drawn without one template per option: the queue draws its filter bar on every view."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"] or "", " selected" if option["selected"] else "", option["label"])
-                for _group, choices, _index in widget["optgroups"]
-                for option in choices
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
 
 
 def _select() -> FastSelect:
