@@ -2,8 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Case, Count, F, Q, Value, When
-from django.db.models.functions import Coalesce, Now
+from django.db.models import BigIntegerField, Case, Count, F, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Now
 
 from escalations.models import OwnershipTransfer, Tier
 from escalations.roles import CLOCK_USERNAME
@@ -61,7 +61,9 @@ def breach_list(report_filter: ReportFilter):
 def _team_of_tier() -> Case:
     """The team of a history row's tier, without joining: there are a handful of tiers and 10⁵ rows."""
     teams = Tier.objects.values_list("pk", "team_id")
-    return Case(*[When(tier_id=tier, then=Value(team)) for tier, team in teams], default=Value(None))
+    whens = [When(tier_id=tier, then=Value(team)) for tier, team in teams]
+    # The NULL is cast: with no tier yet (a fresh install) nothing else tells PostgreSQL the column's type.
+    return Case(*whens, default=Cast(Value(None), BigIntegerField()), output_field=BigIntegerField())
 
 
 ACK_GROUPS = {"tier": "tier_id", "team": "team", "owner": "owner"}
