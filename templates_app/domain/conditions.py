@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from escalations.models import Account, Severity, Ticket
+from templates_app.domain.collect import clean_each
 
 CHOICE, TEXT, NUMBER, YES_NO = "choice", "text", "number", "yes/no"
 MATCHES = {"all": "all of (AND)", "any": "any of (OR)"}
@@ -131,15 +132,7 @@ def clean_rules(rules, what: str) -> list[dict]:
     """Every rule checked; all the problems reported at once."""
     if not isinstance(rules, list):
         raise ValidationError(f"{what} must be a list of conditions.")
-    cleaned, errors = [], []
-    for rule in rules:
-        try:
-            cleaned.append(clean_rule(rule))
-        except ValidationError as error:
-            errors.extend(f"{what}: {message}" for message in error.messages)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return clean_each(rules, clean_rule, lambda _number: what)
 
 
 def clean_conditions(conditions) -> dict:

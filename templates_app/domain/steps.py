@@ -13,6 +13,7 @@ from django.core.validators import URLValidator
 
 from escalations import roles
 from escalations.models import Severity, Ticket, Tier
+from templates_app.domain.collect import clean_each
 
 ROLES = {"primary": "primary owner", "backup": "backup owner", "escalation": "escalation owner"}
 TARGETS = {"person": "a person", "team": "a team", "oncall": "the on-call of a tier"}
@@ -205,15 +206,7 @@ def clean_steps(steps) -> list[dict]:
     """Every step checked; all problems reported at once, numbered as the editor shows them."""
     if not isinstance(steps, list):
         raise ValidationError("Steps must be a list.")
-    cleaned, errors = [], []
-    for number, step in enumerate(steps, start=1):
-        try:
-            cleaned.append(clean_step(step))
-        except ValidationError as error:
-            errors.extend(f"Step {number}: {message}" for message in error.messages)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return clean_each(steps, clean_step, lambda number: f"Step {number}")
 
 
 def describe_step(step: dict) -> str:
